@@ -1,0 +1,172 @@
+"""The public JSON API under /api/. Each route parses, calls one operation, answers.
+
+The contract (documented in the README) is used by other city systems and by our own screens.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from . import __version__
+from .auth import authenticate, limiter, staff_required
+from .domain.model import Invalid, NotFound
+from .operations import Operations
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+NUMBER_RE = re.compile(r"^[A-Za-z]{1,3}\d{1,5}$")
+
+
+def ops() -> Operations:
+    return current_app.extensions["wartemarke"].ops
+
+
+def json_body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise Invalid("The request body must be a JSON object.")
+    return body
+
+
+def int_field(body: dict, name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"'{name}' must be a number (an id).", field=name)
+    if not 0 <= value < 2**31:
+        raise NotFound(f"Unknown {name} {value}.", **{name: value})
+    return value
+
+
+def str_field(body: dict, name: str, pattern: re.Pattern, default: str | None = None) -> str:
+    value = body.get(name, default)
+    if not isinstance(value, str) or not pattern.match(value):
+        raise Invalid(f"'{name}' is missing or malformed.", field=name)
+    return value
+
+
+@api.get("/health")
+def health():
+    return jsonify(ok=True, version=__version__)
+
+
+@api.get("/services")
+def services():
+    return jsonify(ops().services())
+
+
+@api.get("/counters")
+def counters():
+    return jsonify(ops().counters())
+
+
+@api.get("/state")
+def state():
+    return jsonify(ops().state())
+
+
+@api.post("/tickets")
+def issue_ticket():
+    body = json_body()
+    service = int_field(body, "service")
+    lang = str_field(body, "lang", LANG_RE, default="de").lower()
+    priority = 0
+    if current_user.is_authenticated and body.get("priority") in (True, 1):
+        priority = 1  # only staff may hand out priority tickets
+    return jsonify(ops().issue_ticket(service, lang=lang, priority=priority)), 201
+
+
+def _token(token: str) -> str:
+    if not TOKEN_RE.match(token):
+        raise NotFound("Unknown ticket.")
+    return token
+
+
+@api.get("/tickets/<token>")
+def ticket_status(token: str):
+    return jsonify(ops().ticket_status(_token(token)))
+
+
+@api.post("/tickets/<token>/cancel")
+def cancel_ticket(token: str):
+    """The visitor gives up their place; the token is the proof of ownership."""
+    return jsonify(ops().cancel_by_visitor(_token(token)))
+
+
+@api.post("/login")
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT"], deduct_when=lambda r: r.status_code == 401
+)
+def login():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Invalid("'username' and 'password' are required.")
+    user = authenticate(ops().store, username[:64], password[:1024])
+    if user is None:
+        return jsonify(error="invalid_credentials", message="Wrong user name or password."), 401
+    login_user(user)
+    return jsonify(csrf_token=generate_csrf(), user=user.to_json())
+
+
+@api.post("/logout")
+@staff_required()
+def logout():
+    ops().release_all(current_user.actor)
+    logout_user()
+    return jsonify(ok=True)
+
+
+@api.get("/me")
+@staff_required(check_csrf=False)
+def me():
+    return jsonify(user=current_user.to_json(), csrf_token=generate_csrf())
+
+
+@api.get("/queue")
+@staff_required(check_csrf=False)
+def waiting_lists():
+    return jsonify({str(k): v for k, v in ops().waiting_lists().items()})
+
+
+@api.get("/counters/<int:counter_id>")
+@staff_required(check_csrf=False)
+def counter_status(counter_id: int):
+    return jsonify(ops().counter_status(counter_id))
+
+
+SIMPLE_ACTIONS = {
+    "next": Operations.call_next,
+    "recall": Operations.recall,
+    "start": Operations.start,
+    "finish": Operations.finish,
+    "no-show": Operations.no_show,
+    "requeue": Operations.requeue,
+    "pause": Operations.pause,
+    "resume": Operations.resume,
+    "release": Operations.release,
+}
+
+
+@api.post("/counters/<int:counter_id>/<action>")
+@staff_required()
+def counter_action(counter_id: int, action: str):
+    actor = current_user.actor
+    if action in SIMPLE_ACTIONS:
+        return jsonify(SIMPLE_ACTIONS[action](ops(), counter_id, actor))
+    if action == "transfer":
+        service = int_field(json_body(), "service")
+        return jsonify(ops().transfer(counter_id, actor, service))
+    if action == "call":
+        number = str_field(json_body(), "number", NUMBER_RE).upper()
+        return jsonify(ops().call_number(counter_id, actor, number))
+    raise NotFound(f"Unknown counter action '{action}'.")

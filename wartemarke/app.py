@@ -1,0 +1,151 @@
+"""The application factory: store, operations, live hub, auth, API and the screens."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .api import api
+from .auth import init_auth
+from .bootstrap import StartReport, apply_site, ensure_accounts
+from .clock import Clock
+from .config import Settings
+from .domain.model import DomainError
+from .hub import Hub
+from .operations import Operations
+from .store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Wartemarke:
+    """Everything a request needs, kept in ``app.extensions['wartemarke']``."""
+
+    settings: Settings
+    store: Store
+    ops: Operations
+    hub: Hub
+    clock: Clock
+    socketio: SocketIO
+    report: StartReport
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """Kept in the data dir, so clerks stay logged in across a restart."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+def lan_address() -> str:
+    """The address other devices on the LAN reach this machine by (no packet is sent)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.254.254.254", 1))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def status_url_builder(settings: Settings):
+    fixed = settings.public_url or settings.site.public_url
+    lan = f"http://{lan_address()}:{settings.port}"
+
+    def build(token: str) -> str:
+        base = fixed
+        if not base:
+            host = request.host.rsplit(":", 1)[0] if request else ""
+            loopback = host in ("localhost", "127.0.0.1", "[::1]")
+            # A kiosk on the server itself opens 127.0.0.1, which a phone cannot reach.
+            base = lan if loopback else request.host_url
+        return f"{base.rstrip('/')}/t/{token}"
+
+    return build
+
+
+def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
+    app = Flask("wartemarke")
+    app.config.update(
+        SECRET_KEY=secret_key(settings.data_dir),
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        LOGIN_LIMIT=settings.login_limit,
+    )
+    app.json.ensure_ascii = False  # umlauts as text, not \u escapes
+    app.json.sort_keys = False
+    clock = Clock(settings.site.timezone)
+    store = open_store(settings.database_url)
+    apply_site(store, settings)
+    report = ensure_accounts(store, settings, clock)
+
+    socketio = SocketIO(
+        app,
+        async_mode=async_mode,
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        message_queue=settings.message_queue,
+        manage_session=False,
+    )
+    hub = Hub(socketio)
+    ops = Operations(store, clock, publish=hub.publish, status_url=status_url_builder(settings))
+    hub.bind(ops)
+    app.extensions["wartemarke"] = Wartemarke(settings, store, ops, hub, clock, socketio, report)
+
+    init_auth(app, store)
+    app.register_blueprint(api)
+    _error_handlers(app)
+    _security_headers(app)
+    return app
+
+
+def _error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        code = {404: "not_found", 400: "bad_request"}.get(exc.status, "conflict")
+        return jsonify(error=code, message=exc.message, **exc.details), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return jsonify(error="csrf", message=f"CSRF check failed: {exc.description}"), 403
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify(error=name, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify(error="internal", message="Unexpected error; it has been logged."), 500
+
+
+def _security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "no-referrer")  # status pages carry a secret token
+        h.setdefault("X-Frame-Options", "SAMEORIGIN")
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'self'; "
+            "form-action 'self'",
+        )
+        if request.path.startswith("/api/"):
+            h.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,121 @@
+"""Staff accounts: hashed passwords, session login, CSRF for every staff action, throttling."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, current_app, jsonify
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .domain.model import Invalid
+from .operations import Actor
+
+ROLES = ("clerk", "admin")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_PASSWORD = 6
+# Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+
+@dataclass
+class StaffUser(UserMixin):
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.display_name, self.role)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "name": self.display_name,
+            "role": self.role,
+        }
+
+
+def _user_from_row(row) -> StaffUser | None:
+    if row is None or not row.active:
+        return None
+    return StaffUser(row.id, row.username, row.display_name, row.role)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def validate_new_user(username: str, password: str, role: str) -> None:
+    if not USERNAME_RE.match(username or ""):
+        raise Invalid("The user name may use letters, digits and . _ @ - (at most 64).")
+    if role not in ROLES:
+        raise Invalid(f"The role must be one of {', '.join(ROLES)}.")
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(f"The password needs at least {MIN_PASSWORD} characters.")
+
+
+def authenticate(store, username: str, password: str) -> StaffUser | None:
+    with store.read() as tx:
+        row = tx.user_by_name(username)
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row.password_hash, password):
+        return None
+    return _user_from_row(row)
+
+
+def init_auth(app: Flask, store) -> None:
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked per staff action, after the login check
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a clerk works all day
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        with store.read() as tx:
+            return _user_from_row(tx.user(int(user_id)))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        return jsonify(error="login_required", message="Please log in."), 401
+
+
+def staff_required(role: str | None = None, check_csrf: bool = True):
+    """Logged in (401 otherwise), the right role (403) and, for changes, a CSRF token (403)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if role and current_user.role != role:
+                return jsonify(error="forbidden", message="Your role may not do this."), 403
+            if check_csrf:
+                csrf.protect()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

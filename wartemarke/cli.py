@@ -1,0 +1,193 @@
+"""The ``wartemarke`` command.
+
+Every option can also come from an environment variable (shown in ``--help``), so a systemd
+unit or a container needs no command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_DATA_DIR, ENV, ConfigError, env_default
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        default=env_default("data_dir", DEFAULT_DATA_DIR),
+        help=f"where the database, tickets and keys live (env {ENV['data_dir']}; "
+        f"default ./{DEFAULT_DATA_DIR})",
+    )
+    p.add_argument(
+        "--database",
+        default=env_default("database"),
+        help=f"database URL, e.g. postgresql+psycopg://user:pw@host/db "
+        f"(env {ENV['database']}; default: SQLite in the data dir)",
+    )
+    p.add_argument(
+        "--config", default=env_default("config"), help=f"site file, TOML (env {ENV['config']})"
+    )
+
+
+def _flag_env(name: str) -> bool:
+    return env_default(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wartemarke", description="Queue management and kiosk system for pop-up offices."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the server (kiosk, counters, display, API)")
+    _common(serve)
+    serve.add_argument("--host", default=env_default("host", "0.0.0.0"), help="env WARTEMARKE_HOST")
+    serve.add_argument(
+        "--port", type=int, default=int(env_default("port", "8080")), help="env WARTEMARKE_PORT"
+    )
+    serve.add_argument(
+        "--printer",
+        default=env_default("printer"),
+        help="printer URL (env WARTEMARKE_PRINTER; default virtual)",
+    )
+    serve.add_argument(
+        "--public-url",
+        default=env_default("public_url"),
+        help="base URL phones reach the server by, for ticket QR codes (env WARTEMARKE_PUBLIC_URL)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=_flag_env("demo"),
+        help="fill an empty database with a demo venue and accounts (env WARTEMARKE_DEMO=1)",
+    )
+    serve.add_argument(
+        "--message-queue",
+        default=env_default("message_queue"),
+        help="redis:// URL shared by several server processes (env WARTEMARKE_MESSAGE_QUEUE)",
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+
+    user = sub.add_parser("user", help="manage clerk and admin accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add an account (or set a new password)")
+    _common(add)
+    add.add_argument("name")
+    add.add_argument("--role", choices=["clerk", "admin"], default="clerk")
+    add.add_argument("--display-name", default="")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    lst = user_sub.add_parser("list", help="list accounts")
+    _common(lst)
+    return parser
+
+
+def load_settings(args: argparse.Namespace):
+    from .config import Settings, load_site, prepare_data_dir
+
+    settings = Settings(
+        data_dir=prepare_data_dir(Path(args.data_dir)),
+        database=args.database,
+        config_file=Path(args.config) if args.config else None,
+    )
+    if settings.config_file:
+        settings.site = load_site(settings.config_file)
+    for name in ("host", "port", "printer", "public_url", "demo", "message_queue"):
+        if hasattr(args, name):
+            setattr(settings, name, getattr(args, name))
+    limit = env_default("login_limit")
+    if limit:
+        settings.login_limit = limit
+    return settings
+
+
+def cmd_serve(args) -> int:
+    # gevent must patch the standard library before anything else opens sockets or threads.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+    from .app import create_app
+    from .server import listen, serve
+
+    settings = load_settings(args)
+    sock = listen(settings.host, settings.port)  # fail early and clearly on a busy port
+    app = create_app(settings)
+    state = app.extensions["wartemarke"]
+    for line in state.report.lines:
+        print(line, flush=True)
+    shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
+    print(
+        f"Wartemarke serving on http://{shown}:{settings.port}/ "
+        f"(data: {settings.data_dir}, database: {state.store.engine.url.render_as_string()})",
+        flush=True,
+    )
+    serve(app, sock, access_log=args.access_log)
+    return 0
+
+
+def cmd_user(args) -> int:
+    from .auth import hash_password, validate_new_user
+    from .clock import Clock
+    from .domain.model import DomainError
+    from .store import open_store
+
+    settings = load_settings(args)
+    store = open_store(settings.database_url)
+    clock = Clock(settings.site.timezone)
+    if args.user_command == "list":
+        with store.read() as tx:
+            for row in tx.users():
+                state = "active" if row.active else "disabled"
+                print(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password for {args.name}: ")
+    try:
+        validate_new_user(args.name, password, args.role)
+    except DomainError as exc:
+        raise ConfigError(exc.message) from None
+    with store.write(publish=False) as tx:
+        existing = tx.user_by_name(args.name)
+        if existing:
+            tx.set_password(existing.id, hash_password(password))
+            print(f"New password set for {args.name}.")
+        else:
+            tx.add_user(
+                args.name, hash_password(password), args.role, clock.now(), args.display_name
+            )
+            print(f"Added {args.role} {args.name}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return cmd_serve(args)
+        if args.command == "user":
+            return cmd_user(args)
+    except ConfigError as exc:
+        print(f"wartemarke: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Settings from the command line, the environment and the site file (TOML).
+
+Precedence: command-line option, then environment variable (``WARTEMARKE_*``), then the site
+file, then the built-in default. The site file also describes the venue, its services and its
+counters; those are written into the database at start, so the admin area and the file agree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(Exception):
+    """A setting or site file that cannot be used; the message says what and where."""
+
+
+PREFIX_RE = re.compile(r"^[A-Z]{1,3}$")
+
+
+@dataclass
+class ServiceSpec:
+    id: int
+    name: str
+    prefix: str
+    minutes: float
+    description: str = ""
+    enabled: bool = True
+
+
+@dataclass
+class CounterSpec:
+    id: int
+    name: str
+    services: list[int]
+    enabled: bool = True
+
+
+@dataclass
+class Site:
+    venue: str = "Pop-Up Bürgerbüro"
+    timezone: str = "Europe/Berlin"
+    public_url: str | None = None
+    printer: str | None = None
+    services: list[ServiceSpec] = field(default_factory=list)
+    counters: list[CounterSpec] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    data_dir: Path
+    database: str | None = None
+    host: str = "0.0.0.0"
+    port: int = 8080
+    config_file: Path | None = None
+    printer: str | None = None
+    public_url: str | None = None
+    demo: bool = False
+    message_queue: str | None = None
+    site: Site = field(default_factory=Site)
+    # Seconds; Engine.IO's defaults (25 + 20) notice a dead screen only after about 45 s.
+    ping_interval: float = 5.0
+    ping_timeout: float = 5.0
+    login_limit: str = "10 per minute"
+
+    @property
+    def database_url(self) -> str:
+        if self.database:
+            return self.database
+        return f"sqlite:///{self.data_dir / 'wartemarke.sqlite3'}"
+
+    @property
+    def printer_url(self) -> str:
+        return self.printer or self.site.printer or "virtual"
+
+
+ENV = {
+    "data_dir": "WARTEMARKE_DATA_DIR",
+    "database": "WARTEMARKE_DATABASE",
+    "host": "WARTEMARKE_HOST",
+    "port": "WARTEMARKE_PORT",
+    "config": "WARTEMARKE_CONFIG",
+    "printer": "WARTEMARKE_PRINTER",
+    "public_url": "WARTEMARKE_PUBLIC_URL",
+    "demo": "WARTEMARKE_DEMO",
+    "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
+    "login_limit": "WARTEMARKE_LOGIN_LIMIT",
+}
+
+DEFAULT_DATA_DIR = "wartemarke-data"
+
+
+def env_default(name: str, fallback=None):
+    return os.environ.get(ENV[name], fallback)
+
+
+def _require(table: dict, key: str, kind, where: str):
+    if key not in table:
+        raise ConfigError(f"{where}: '{key}' is missing")
+    value = table[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ConfigError(f"{where}: '{key}' must be {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def parse_site(text: str, source: str = "site file") -> Site:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    site = Site()
+    venue = data.get("venue", {})
+    if not isinstance(venue, dict):
+        raise ConfigError(f"{source}: [venue] must be a table")
+    site.venue = str(venue.get("name", site.venue))
+    site.timezone = str(venue.get("timezone", site.timezone))
+    try:
+        ZoneInfo(site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{source}: [venue] timezone '{site.timezone}' is unknown") from None
+    site.public_url = venue.get("public_url")
+    printer = data.get("printer", {})
+    if isinstance(printer, dict) and printer.get("url"):
+        site.printer = str(printer["url"])
+
+    ids: set[int] = set()
+    prefixes: set[str] = set()
+    for i, item in enumerate(data.get("services", []), start=1):
+        where = f"{source}: services #{i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: must be a table ([[services]])")
+        spec = ServiceSpec(
+            id=_require(item, "id", int, where),
+            name=_require(item, "name", str, where).strip(),
+            prefix=_require(item, "prefix", str, where).strip().upper(),
+            minutes=_require(item, "minutes", float, where),
+            description=str(item.get("description", "")),
+            enabled=bool(item.get("enabled", True)),
+        )
+        if not spec.name:
+            raise ConfigError(f"{where}: 'name' is empty")
+        if not PREFIX_RE.match(spec.prefix):
+            raise ConfigError(f"{where}: 'prefix' must be 1 to 3 letters A-Z")
+        if not 0 < spec.minutes <= 480:
+            raise ConfigError(f"{where}: 'minutes' must be between 0 and 480")
+        if spec.id in ids or spec.prefix in prefixes:
+            raise ConfigError(f"{where}: id {spec.id} or prefix {spec.prefix} is used twice")
+        ids.add(spec.id)
+        prefixes.add(spec.prefix)
+        site.services.append(spec)
+
+    counter_ids: set[int] = set()
+    for i, item in enumerate(data.get("counters", []), start=1):
+        where = f"{source}: counters #{i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: must be a table ([[counters]])")
+        services = _require(item, "services", list, where)
+        if not all(isinstance(s, int) and not isinstance(s, bool) for s in services):
+            raise ConfigError(f"{where}: 'services' must be a list of service ids")
+        spec = CounterSpec(
+            id=_require(item, "id", int, where),
+            name=_require(item, "name", str, where).strip(),
+            services=services,
+            enabled=bool(item.get("enabled", True)),
+        )
+        if spec.id in counter_ids:
+            raise ConfigError(f"{where}: id {spec.id} is used twice")
+        counter_ids.add(spec.id)
+        unknown = [s for s in services if site.services and s not in ids]
+        if unknown:
+            raise ConfigError(f"{where}: unknown service ids {unknown}")
+        site.counters.append(spec)
+    return site
+
+
+def load_site(path: Path) -> Site:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the site file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the site file {path} is not UTF-8 text") from None
+    return parse_site(text, str(path))
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create the data directory if needed and prove that it is writable."""
+    path = path.expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"the data directory {path} is not writable ({exc.strerror}); "
+            "choose another with --data-dir or WARTEMARKE_DATA_DIR"
+        ) from None
+    return path

@@ -1,0 +1,83 @@
+"""The live hub: every broadcast leaves through ``Hub.publish``, after the change committed.
+
+Namespaces, one per audience:
+
+* ``/display`` (no login; wall screens, kiosks and other city systems): ``snapshot`` on connect
+  and on request, ``call`` for every call and recall, ``queue`` after every change.
+* ``/staff`` (clerks and admins, authenticated by their session cookie): the same events plus
+  ``ticket`` for each ticket that changed and ``counters`` when a counter changed.
+
+Every event carries the change's ``seq``. ``seq`` grows by one per committed change, so a client
+that sees a gap (or reconnects) asks for a fresh ``snapshot`` by emitting ``snapshot``.
+With a message queue (Redis) configured, the same emits reach clients of every server process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_login import current_user
+from flask_socketio import SocketIO, emit
+
+from .operations import Change, Operations
+
+log = logging.getLogger(__name__)
+
+DISPLAY = "/display"
+STAFF = "/staff"
+
+
+class Hub:
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+        self.ops: Operations | None = None
+
+    def bind(self, ops: Operations) -> None:
+        self.ops = ops
+        sio = self.socketio
+
+        @sio.on("connect", namespace=DISPLAY)
+        def display_connect(auth=None):
+            emit("snapshot", ops.state())
+
+        @sio.on("snapshot", namespace=DISPLAY)
+        def display_snapshot(_data=None):
+            emit("snapshot", ops.state())
+
+        @sio.on("connect", namespace=STAFF)
+        def staff_connect(auth=None):
+            if not current_user.is_authenticated:
+                return False  # refused: the client sees a connect_error
+            emit("snapshot", self.staff_snapshot())
+
+        @sio.on("snapshot", namespace=STAFF)
+        def staff_snapshot(_data=None):
+            if not current_user.is_authenticated:
+                return
+            emit("snapshot", self.staff_snapshot())
+
+    def staff_snapshot(self) -> dict:
+        state = self.ops.state()
+        state["counters"] = self.ops.counters()
+        state["waiting"] = self.ops.waiting_lists()
+        return state
+
+    def publish(self, change: Change) -> None:
+        """Broadcast one committed change. Never raises: the change is already durable."""
+        try:
+            queue = {"seq": change.seq, "services": change.services}
+            for call in change.calls:
+                for ns in (DISPLAY, STAFF):
+                    self.socketio.emit("call", call, namespace=ns)
+            for ns in (DISPLAY, STAFF):
+                self.socketio.emit("queue", queue, namespace=ns)
+            for ticket in change.tickets:
+                self.socketio.emit("ticket", {"seq": change.seq, **ticket}, namespace=STAFF)
+            if change.counters_changed:
+                self.socketio.emit(
+                    "counters",
+                    {"seq": change.seq, "counters": self.ops.counters()},
+                    namespace=STAFF,
+                )
+        except Exception:  # a broken client or queue must not turn a done action into an error
+            log.exception("broadcast of change %s failed", change.seq)

@@ -1,0 +1,71 @@
+"""Serving on gevent's WSGI server, tuned for many small requests and websockets on a LAN."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import signal
+import socket
+
+import gevent
+from gevent import pywsgi
+
+from .config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class NoDelayWSGIServer(pywsgi.WSGIServer):
+    """gevent's server with TCP_NODELAY on every connection.
+
+    pywsgi writes a response's headers and body in separate sends. With Nagle's algorithm on,
+    the body waits for the ACK of the headers, which the client delays by up to 40 ms: every
+    kept-alive request (and every websocket frame after a small one) would arrive late.
+    """
+
+    def handle(self, sock, address):
+        with contextlib.suppress(OSError):  # not TCP (a unix socket)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return super().handle(sock, address)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use (is Wartemarke already running?); "
+                "choose another with --port or WARTEMARKE_PORT"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise ConfigError(
+                f"no permission to listen on port {port}; use a port above 1024"
+            ) from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def serve(app, sock: socket.socket, access_log: bool = False) -> None:
+    server = NoDelayWSGIServer(
+        sock,
+        app,
+        log=logging.getLogger("wartemarke.access") if access_log else None,
+        error_log=logging.getLogger("wartemarke.server"),
+    )
+
+    def stop(*_):
+        log.info("stopping")
+        gevent.spawn(server.stop, timeout=3)
+
+    gevent.signal_handler(signal.SIGTERM, stop)
+    gevent.signal_handler(signal.SIGINT, stop)
+    server.serve_forever()

@@ -1,0 +1,318 @@
+"""Reading and writing domain objects inside one transaction (see ``Store.write``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..domain.model import Counter, Service, Status, Ticket, Transition
+from . import schema as s
+
+
+def _service(row) -> Service:
+    return Service(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        expected_minutes=row.expected_minutes,
+        description=row.description,
+        enabled=row.enabled,
+        manual_open=row.manual_open,
+        sort=row.sort,
+    )
+
+
+def _ticket(row) -> Ticket:
+    return Ticket(
+        id=row.id,
+        day=row.day,
+        service_id=row.service_id,
+        number=row.number,
+        token=row.token,
+        status=Status(row.status),
+        issued_at=row.issued_at,
+        queued_at=row.queued_at,
+        priority=row.priority,
+        lang=row.lang,
+        original_service_id=row.original_service_id,
+        counter_id=row.counter_id,
+        called_at=row.called_at,
+        serving_at=row.serving_at,
+        finished_at=row.finished_at,
+        recalls=row.recalls,
+    )
+
+
+_TICKET_MUTABLE = (
+    "service_id",
+    "original_service_id",
+    "status",
+    "priority",
+    "queued_at",
+    "called_at",
+    "serving_at",
+    "finished_at",
+    "counter_id",
+    "recalls",
+)
+
+
+class Tx:
+    """The repository of one transaction. ``seq`` is the change's sequence number."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.seq = 0
+
+    # --- settings -------------------------------------------------------------------------
+    def setting(self, key: str, default=None):
+        value = self.conn.execute(select(s.settings.c.value).where(s.settings.c.key == key))
+        row = value.first()
+        return default if row is None else row[0]
+
+    def set_setting(self, key: str, value) -> None:
+        if (
+            self.conn.execute(
+                update(s.settings).where(s.settings.c.key == key).values(value=value)
+            ).rowcount
+            == 0
+        ):
+            self.conn.execute(insert(s.settings).values(key=key, value=value))
+
+    # --- services and counters ------------------------------------------------------------
+    def services(self) -> list[Service]:
+        rows = self.conn.execute(select(s.services).order_by(s.services.c.sort, s.services.c.id))
+        return [_service(r) for r in rows]
+
+    def service(self, service_id: int) -> Service | None:
+        row = self.conn.execute(select(s.services).where(s.services.c.id == service_id)).first()
+        return None if row is None else _service(row)
+
+    def upsert_service(self, service: Service) -> None:
+        values = {
+            "name": service.name,
+            "prefix": service.prefix,
+            "expected_minutes": service.expected_minutes,
+            "description": service.description,
+            "enabled": service.enabled,
+            "manual_open": service.manual_open,
+            "sort": service.sort,
+        }
+        done = self.conn.execute(
+            update(s.services).where(s.services.c.id == service.id).values(**values)
+        ).rowcount
+        if not done:
+            self.conn.execute(insert(s.services).values(id=service.id, **values))
+
+    def counters(self) -> list[Counter]:
+        links: dict[int, list[int]] = {}
+        for cid, sid in self.conn.execute(
+            select(s.counter_services.c.counter_id, s.counter_services.c.service_id).order_by(
+                s.counter_services.c.service_id
+            )
+        ):
+            links.setdefault(cid, []).append(sid)
+        rows = self.conn.execute(select(s.counters).order_by(s.counters.c.id))
+        return [
+            Counter(
+                id=r.id,
+                name=r.name,
+                service_ids=links.get(r.id, []),
+                enabled=r.enabled,
+                paused=r.paused,
+                held_by=r.held_by,
+                current_ticket_id=r.current_ticket_id,
+            )
+            for r in rows
+        ]
+
+    def counter(self, counter_id: int) -> Counter | None:
+        return next((c for c in self.counters() if c.id == counter_id), None)
+
+    def save_counter(self, counter: Counter, held_since: datetime | None = None) -> None:
+        values = {
+            "name": counter.name,
+            "enabled": counter.enabled,
+            "paused": counter.paused,
+            "held_by": counter.held_by,
+            "current_ticket_id": counter.current_ticket_id,
+        }
+        if held_since is not None or counter.held_by is None:
+            values["held_since"] = held_since
+        done = self.conn.execute(
+            update(s.counters).where(s.counters.c.id == counter.id).values(**values)
+        ).rowcount
+        if not done:
+            self.conn.execute(insert(s.counters).values(id=counter.id, **values))
+        self.set_counter_services(counter.id, counter.service_ids)
+
+    def set_counter_services(self, counter_id: int, service_ids: list[int]) -> None:
+        current = {
+            r[0]
+            for r in self.conn.execute(
+                select(s.counter_services.c.service_id).where(
+                    s.counter_services.c.counter_id == counter_id
+                )
+            )
+        }
+        wanted = set(service_ids)
+        if current == wanted:
+            return
+        self.conn.execute(
+            delete(s.counter_services).where(s.counter_services.c.counter_id == counter_id)
+        )
+        if wanted:
+            self.conn.execute(
+                insert(s.counter_services),
+                [{"counter_id": counter_id, "service_id": sid} for sid in sorted(wanted)],
+            )
+
+    def held_since(self, counter_id: int) -> datetime | None:
+        return self.conn.execute(
+            select(s.counters.c.held_since).where(s.counters.c.id == counter_id)
+        ).scalar_one_or_none()
+
+    # --- tickets --------------------------------------------------------------------------
+    def next_number(self, day: str, prefix: str) -> int:
+        table = s.number_counters
+        key = (table.c.day == day) & (table.c.prefix == prefix)
+        last = self.conn.execute(
+            update(table).where(key).values(last=table.c.last + 1).returning(table.c.last)
+        ).scalar_one_or_none()
+        if last is None:
+            last = 1
+            self.conn.execute(insert(table).values(day=day, prefix=prefix, last=last))
+        return last
+
+    def insert_ticket(self, ticket: Ticket) -> int:
+        values = {name: getattr(ticket, name) for name in _TICKET_MUTABLE}
+        values["status"] = str(ticket.status)
+        ticket.id = self.conn.execute(
+            insert(s.tickets)
+            .values(
+                day=ticket.day,
+                number=ticket.number,
+                token=ticket.token,
+                issued_at=ticket.issued_at,
+                lang=ticket.lang,
+                **values,
+            )
+            .returning(s.tickets.c.id)
+        ).scalar_one()
+        return ticket.id
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        values = {name: getattr(ticket, name) for name in _TICKET_MUTABLE}
+        values["status"] = str(ticket.status)
+        self.conn.execute(update(s.tickets).where(s.tickets.c.id == ticket.id).values(**values))
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        row = self.conn.execute(select(s.tickets).where(s.tickets.c.id == ticket_id)).first()
+        return None if row is None else _ticket(row)
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        row = self.conn.execute(select(s.tickets).where(s.tickets.c.token == token)).first()
+        return None if row is None else _ticket(row)
+
+    def ticket_by_number(self, day: str, number: str) -> Ticket | None:
+        row = self.conn.execute(
+            select(s.tickets).where((s.tickets.c.day == day) & (s.tickets.c.number == number))
+        ).first()
+        return None if row is None else _ticket(row)
+
+    def waiting(self, day: str) -> list[Ticket]:
+        rows = self.conn.execute(
+            select(s.tickets).where(
+                (s.tickets.c.day == day) & (s.tickets.c.status == str(Status.WAITING))
+            )
+        )
+        return [_ticket(r) for r in rows]
+
+    def waiting_counts(self, day: str) -> dict[int, int]:
+        rows = self.conn.execute(
+            select(s.tickets.c.service_id, func.count())
+            .where((s.tickets.c.day == day) & (s.tickets.c.status == str(Status.WAITING)))
+            .group_by(s.tickets.c.service_id)
+        )
+        return {sid: n for sid, n in rows}
+
+    def recent_service_minutes(self, day: str, limit: int = 10) -> dict[int, list[float]]:
+        """Durations (minutes) of the most recently finished visits per service, oldest first."""
+        t = s.tickets
+        rows = self.conn.execute(
+            select(t.c.service_id, t.c.serving_at, t.c.finished_at)
+            .where(
+                (t.c.day == day) & (t.c.status == str(Status.DONE)) & t.c.serving_at.is_not(None)
+            )
+            .order_by(t.c.finished_at.desc())
+            .limit(limit * 20)
+        )
+        out: dict[int, list[float]] = {}
+        for sid, start, end in rows:
+            minutes = out.setdefault(sid, [])
+            if len(minutes) < limit:
+                minutes.append((end - start).total_seconds() / 60)
+        return {sid: list(reversed(m)) for sid, m in out.items()}
+
+    # --- event log ------------------------------------------------------------------------
+    def log(self, transition: Transition, day: str, number: str | None = None) -> None:
+        self.conn.execute(
+            insert(s.events).values(
+                at=transition.at,
+                day=day,
+                kind=transition.kind,
+                ticket_id=transition.ticket_id,
+                number=number,
+                from_status=transition.from_status,
+                to_status=transition.to_status,
+                service_id=transition.service_id,
+                counter_id=transition.counter_id,
+                user_id=transition.user_id,
+                data=transition.data,
+            )
+        )
+
+    def recent_calls(self, day: str, limit: int = 10) -> list[dict]:
+        e = s.events
+        rows = self.conn.execute(
+            select(e.c.number, e.c.counter_id, e.c.at, e.c.kind)
+            .where((e.c.day == day) & e.c.kind.in_(("called", "recalled")))
+            .order_by(e.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            {"number": r.number, "counter": r.counter_id, "at": r.at, "kind": r.kind} for r in rows
+        ]
+
+    # --- users ----------------------------------------------------------------------------
+    def user_by_name(self, username: str):
+        return self.conn.execute(select(s.users).where(s.users.c.username == username)).first()
+
+    def user(self, user_id: int):
+        return self.conn.execute(select(s.users).where(s.users.c.id == user_id)).first()
+
+    def users(self):
+        return list(self.conn.execute(select(s.users).order_by(s.users.c.id)))
+
+    def add_user(
+        self, username: str, password_hash: str, role: str, now: datetime, display_name: str = ""
+    ) -> int:
+        return self.conn.execute(
+            insert(s.users)
+            .values(
+                username=username,
+                display_name=display_name or username,
+                password_hash=password_hash,
+                role=role,
+                active=True,
+                created_at=now,
+            )
+            .returning(s.users.c.id)
+        ).scalar_one()
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.conn.execute(
+            update(s.users).where(s.users.c.id == user_id).values(password_hash=password_hash)
+        )

@@ -1,0 +1,168 @@
+"""Tables. Every change to them is an Alembic migration under ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite stores no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# One row: the sequence number of the last change broadcast to the screens. Updating it first
+# in every writing transaction also serialises writers across processes (PostgreSQL row lock).
+hub_state = Table(
+    "hub_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False, default=0),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False, default=""),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("prefix", String(3), nullable=False, unique=True),
+    Column("expected_minutes", Float, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("manual_open", Boolean, nullable=True),
+    Column("sort", Integer, nullable=False, default=0),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("held_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("held_since", UTCDateTime, nullable=True),
+    Column("current_ticket_id", Integer, nullable=True),
+)
+
+counter_services = Table(
+    "counter_services",
+    metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id"), primary_key=True),
+)
+
+# The last running number handed out per day and prefix. Together with the unique constraint on
+# tickets (day, number) this makes a repeated number impossible, even after a crash.
+number_counters = Table(
+    "number_counters",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("prefix", String(3), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("service_id", Integer, ForeignKey("services.id"), nullable=False),
+    Column("original_service_id", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("lang", String(8), nullable=False, default="de"),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
+    Column("called_at", UTCDateTime, nullable=True),
+    Column("serving_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("counter_id", Integer, nullable=True),
+    Column("recalls", Integer, nullable=False, default=0),
+    UniqueConstraint("day", "number", name="uq_tickets_day_number"),
+    Index("ix_tickets_day_status", "day", "status"),
+)
+
+# Append-only: rows are inserted, never updated or deleted (retention aside). The source for
+# statistics, the evaluation report and audit.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_id", Integer, nullable=True),
+    Column("number", String(8), nullable=True),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
+    Column("service_id", Integer, nullable=True),
+    Column("counter_id", Integer, nullable=True),
+    Column("user_id", Integer, nullable=True),
+    Column("data", JSON, nullable=True),
+    Index("ix_events_day", "day"),
+    Index("ix_events_ticket_id", "ticket_id"),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
