@@ -1,0 +1,198 @@
+"""Shared test harness: real server processes on 127.0.0.1, real HTTP and Socket.IO clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wartemarke(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):
+    """Run the CLI as a user would, in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "wartemarke", *args, "--data-dir", str(data_dir)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+SITE_TOML = """
+[venue]
+name = "Pop-Up Bürgerbüro Test"
+
+[[services]]
+id = 1
+name = "Personalausweis"
+prefix = "A"
+minutes = 15
+
+[[services]]
+id = 2
+name = "Reisepass"
+prefix = "P"
+minutes = 15
+
+[[services]]
+id = 3
+name = "Meldeangelegenheiten"
+prefix = "M"
+minutes = 10
+"""
+
+
+def site_with_counters(n: int, services=(1, 2, 3)) -> str:
+    counters = "".join(
+        f'\n[[counters]]\nid = {i}\nname = "Schalter {i}"\nservices = {list(services)}\n'
+        for i in range(1, n + 1)
+    )
+    return SITE_TOML + counters
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    extra: list[str] = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> Server:
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - stays open for the child's lifetime
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wartemarke",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *self.extra,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "WARTEMARKE_LOG_LEVEL": "WARNING", **self.env},
+        )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 20.0) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited {self.proc.returncode}:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/api/health", timeout=1).ok:
+                    return time.monotonic() - start
+            except requests.RequestException:
+                time.sleep(0.02)
+        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def add_user(self, name: str, password: str, role: str = "clerk") -> None:
+        result = wartemarke(
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            data_dir=self.data_dir,
+            stdin=password + "\n",
+            env=self.env,
+        )
+        assert result.returncode == 0, result.stderr
+
+    def client(self) -> requests.Session:
+        return requests.Session()
+
+    def login(self, name: str, password: str) -> requests.Session:
+        session = requests.Session()
+        r = session.post(self.url + "/api/login", json={"username": name, "password": password})
+        assert r.status_code == 200, r.text
+        session.headers["X-CSRFToken"] = r.json()["csrf_token"]
+        return session
+
+    def issue(self, service: int = 1) -> dict:
+        r = requests.post(self.url + "/api/tickets", json={"service": service})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """Factory: ``make_server(site=..., clerks=N)`` starts a real server process."""
+    started: list[Server] = []
+
+    def make(site: str | None = SITE_TOML, clerks: int = 0, extra=(), data_dir=None, env=None):
+        data_dir = data_dir or tmp_path / f"data{len(started)}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args = list(extra)
+        if site is not None:
+            (data_dir / "site.toml").write_text(site, encoding="utf-8")
+            args += ["--config", str(data_dir / "site.toml")]
+        server = Server(data_dir, extra=args, env=env or {})
+        for i in range(1, clerks + 1):
+            server.add_user(f"clerk{i}", f"secret-{i}")
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server):
+    """A running server with three services, two counters and two clerks."""
+    return make_server(site=site_with_counters(2), clerks=2)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
