@@ -1,0 +1,83 @@
+"""Login, CSRF, roles, throttling and counter ownership, against a real server."""
+
+from __future__ import annotations
+
+import requests
+
+ACTIONS = ["next", "recall", "no-show", "finish", "transfer", "pause", "resume", "start", "requeue"]
+
+
+def test_clerk_actions_need_login_and_csrf(server):
+    server.issue(1)
+    for action in ACTIONS:
+        r = requests.post(f"{server.url}/api/counters/1/{action}", json={"service": 2})
+        assert r.status_code in (401, 403), (action, r.status_code)
+        assert r.json()["error"]
+
+    session = requests.Session()
+    r = session.post(server.url + "/api/login", json={"username": "clerk1", "password": "secret-1"})
+    assert r.status_code == 200
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    no_token = session.post(server.url + "/api/counters/1/next")
+    assert no_token.status_code == 403 and no_token.json()["error"] == "csrf"
+    bad = session.post(server.url + "/api/counters/1/next", headers={"X-CSRFToken": "forged"})
+    assert bad.status_code == 403
+    good = session.post(
+        server.url + "/api/counters/1/next", headers={"X-CSRFToken": r.json()["csrf_token"]}
+    )
+    assert good.status_code == 200 and good.json()["ticket"]["number"] == "A001"
+
+
+def test_bad_credentials_and_throttling(server):
+    r = requests.post(server.url + "/api/login", json={"username": "clerk1", "password": "nope"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_credentials"
+    r = requests.post(server.url + "/api/login", json={"username": "ghost", "password": "nope"})
+    assert r.status_code == 401
+    codes = [
+        requests.post(
+            server.url + "/api/login", json={"username": "clerk1", "password": "x"}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert 429 in codes
+    assert codes[: codes.index(429)] == [401] * codes.index(429)
+    # Throttled: even the right password is refused for now.
+    r = requests.post(
+        server.url + "/api/login", json={"username": "clerk1", "password": "secret-1"}
+    )
+    assert r.status_code == 429 and r.json()["error"]
+
+
+def test_a_counter_belongs_to_one_clerk(server):
+    server.issue(1)
+    server.issue(1)
+    one = server.login("clerk1", "secret-1")
+    two = server.login("clerk2", "secret-2")
+    assert one.post(server.url + "/api/counters/1/next").status_code == 200
+    taken = two.post(server.url + "/api/counters/1/next")
+    assert taken.status_code == 409
+    assert taken.json()["held_by"] == "clerk1"
+    for action in ("recall", "finish", "pause"):
+        assert two.post(f"{server.url}/api/counters/1/{action}").status_code == 409
+    assert two.post(server.url + "/api/counters/2/next").json()["ticket"]["number"] == "A002"
+    # After logging out, the counter is free again.
+    assert one.post(server.url + "/api/logout").status_code == 200
+    assert one.post(server.url + "/api/counters/1/next").status_code == 401
+    assert requests.get(server.url + "/api/counters").json()[0]["staffed"] is False
+
+
+def test_me_returns_a_fresh_csrf_token(server):
+    session = server.login("clerk1", "secret-1")
+    me = session.get(server.url + "/api/me").json()
+    assert me["user"]["username"] == "clerk1" and me["csrf_token"]
+    assert requests.get(server.url + "/api/me").status_code == 401
+
+
+def test_visitor_tokens_are_unguessable(server):
+    tokens = {server.issue(1)["token"] for _ in range(20)}
+    assert len(tokens) == 20
+    assert all(len(t) >= 22 for t in tokens)
+    for probe in ("1", "A001", "../../etc/passwd", "x" * 30, "%00"):
+        r = requests.get(f"{server.url}/api/tickets/{probe}")
+        assert r.status_code == 404 and r.json()["error"] == "not_found"

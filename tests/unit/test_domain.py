@@ -1,0 +1,149 @@
+"""The domain core alone: state machine, call policy, wait estimates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wartemarke.domain import estimate
+from wartemarke.domain.model import Conflict, Counter, Service, Status, Ticket
+from wartemarke.domain.policy import choose_next, position_of, waiting_in_order
+
+T0 = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
+
+
+def ticket(id: int, service: int = 1, minute: int = 0, priority: int = 0, status=Status.WAITING):
+    at = T0 + timedelta(minutes=minute)
+    return Ticket(id, "2026-03-30", service, f"A{id:03d}", f"tok{id}", status, at, at, priority)
+
+
+def test_happy_path_and_timestamps():
+    t = ticket(1)
+    t.call(7, T0 + timedelta(minutes=5))
+    t.start(T0 + timedelta(minutes=6))
+    done = t.finish(T0 + timedelta(minutes=20))
+    assert t.status is Status.DONE
+    assert (done.from_status, done.to_status, done.counter_id) == ("serving", "done", 7)
+    assert t.serving_at == T0 + timedelta(minutes=6)
+
+
+def test_finish_right_after_call_counts_service_from_the_call():
+    t = ticket(1)
+    t.call(1, T0 + timedelta(minutes=1))
+    t.finish(T0 + timedelta(minutes=11))
+    assert t.serving_at == T0 + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    "action,states",
+    [
+        ("call", {Status.WAITING}),
+        ("recall", {Status.CALLED}),
+        ("start", {Status.CALLED}),
+        ("finish", {Status.CALLED, Status.SERVING}),
+        ("no_show", {Status.CALLED}),
+        ("cancel", {Status.WAITING}),
+        ("requeue", {Status.CALLED, Status.SERVING}),
+    ],
+)
+def test_transitions_only_from_allowed_states(action, states):
+    for status in Status:
+        t = ticket(1, status=status)
+        args = (1, T0) if action == "call" else (T0,)
+        if status in states:
+            getattr(t, action)(*args)
+        else:
+            with pytest.raises(Conflict):
+                getattr(t, action)(*args)
+            assert t.status is status  # a refused transition changes nothing
+
+
+def test_recall_counts_and_transfer_keeps_place():
+    t = ticket(1, minute=3)
+    t.call(2, T0 + timedelta(minutes=10))
+    t.recall(T0 + timedelta(minutes=11))
+    t.recall(T0 + timedelta(minutes=12))
+    assert t.recalls == 2
+    event = t.transfer(3, T0 + timedelta(minutes=13))
+    assert t.status is Status.WAITING and t.service_id == 3 and t.original_service_id == 1
+    assert t.queued_at == T0 + timedelta(minutes=3)
+    assert event.data == {"from_service": 1, "to_service": 3}
+    assert t.counter_id is None and t.recalls == 0
+
+
+def test_final_states_are_final():
+    for final in (Status.DONE, Status.NO_SHOW, Status.CANCELLED):
+        t = ticket(1, status=final)
+        for action in ("recall", "start", "finish", "no_show", "cancel", "requeue"):
+            with pytest.raises(Conflict):
+                getattr(t, action)(T0)
+        with pytest.raises(Conflict):
+            t.transfer(2, T0)
+
+
+def test_longest_waiting_among_the_counters_services_goes_first():
+    tickets = [ticket(1, 1, minute=5), ticket(2, 2, minute=1), ticket(3, 3, minute=0)]
+    assert choose_next(tickets, [1, 2]).id == 2
+    assert choose_next(tickets, [1]).id == 1
+    assert choose_next(tickets, [4]) is None
+
+
+def test_priority_goes_first():
+    tickets = [ticket(1, minute=0), ticket(2, minute=9, priority=1), ticket(3, minute=1)]
+    assert [t.id for t in waiting_in_order(tickets, [1])] == [2, 1, 3]
+    assert position_of(tickets[0], tickets) == 1
+    assert position_of(tickets[1], tickets) == 0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.integers(0, 300), st.integers(0, 1)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sets(st.integers(1, 3), min_size=1),
+)
+def test_policy_properties(specs, served):
+    tickets = [ticket(i + 1, s, m, p) for i, (s, m, p) in enumerate(specs)]
+    chosen = choose_next(tickets, served)
+    candidates = [t for t in tickets if t.service_id in served]
+    if not candidates:
+        assert chosen is None
+        return
+    assert chosen.service_id in served
+    # Nobody eligible has a higher priority, or the same priority and a longer wait.
+    for t in candidates:
+        assert (t.priority, -t.queued_at.timestamp()) <= (
+            chosen.priority,
+            -chosen.queued_at.timestamp(),
+        )
+    # Calling everyone in turn calls each ticket exactly once.
+    order = []
+    while (nxt := choose_next(tickets, served)) is not None:
+        nxt.call(1, T0)
+        order.append(nxt.id)
+    assert sorted(order) == sorted(t.id for t in candidates)
+
+
+def test_estimate_uses_expected_minutes_then_learns():
+    service = Service(1, "Ausweis", "A", 15)
+    assert estimate.average_service_minutes(service, []) == 15
+    learned = estimate.average_service_minutes(service, [5] * 10)
+    assert 5 < learned < 15
+    assert estimate.estimated_wait_minutes(4, 15, 2) == 30
+    assert estimate.estimated_wait_minutes(0, 15, 2) == 0
+
+
+def test_estimate_counts_staffed_counters_and_breaks():
+    service = Service(1, "Ausweis", "A", 15)
+    c1, c2, c3 = Counter(1, "S1", [1]), Counter(2, "S2", [1]), Counter(3, "S3", [2])
+    assert estimate.counters_for(service, [c1, c2, c3]) == 2  # nobody logged in yet
+    c1.held_by = 5
+    assert estimate.counters_for(service, [c1, c2, c3]) == 1
+    c2.held_by = 6
+    assert estimate.counters_for(service, [c1, c2, c3]) == 2
+    c1.paused = c2.paused = True
+    assert estimate.counters_for(service, [c1, c2, c3]) == 1  # all on a break: not infinite
