@@ -196,3 +196,87 @@ def server(make_server):
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+# --- PostgreSQL: a private cluster per test session, from Debian's postgresql package --------
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """Base URL of a throw-away PostgreSQL server on 127.0.0.1 (skipped where none is installed,
+    except in CI, which sets WARTEMARKE_REQUIRE_POSTGRES=1 and installs it)."""
+    import shutil
+
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        if os.environ.get("WARTEMARKE_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required here but not installed")
+        pytest.skip("PostgreSQL is not installed")
+    import tempfile
+
+    # Not under pytest's tmp dir: that is private to root, and PostgreSQL refuses to run as root.
+    base = Path(tempfile.mkdtemp(prefix="wartemarke-pg-"))
+    data = base / "data"
+    port = free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(base, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        [
+            *as_user,
+            str(bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(base),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql://postgres@127.0.0.1:{port}"
+    import psycopg
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            psycopg.connect(url + "/postgres").close()
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(20)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres, request):
+    """A fresh, empty database for one test."""
+    import psycopg
+
+    name = "wm_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    with psycopg.connect(postgres + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{postgres}/{name}"

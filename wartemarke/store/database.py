@@ -45,8 +45,17 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
 
+def normalise_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling; the driver shipped with us is psycopg 3."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
 class Store:
     def __init__(self, url: str) -> None:
+        url = normalise_url(url)
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict = {}
@@ -87,12 +96,15 @@ class Store:
     @contextlib.contextmanager
     def read(self) -> Iterator[Tx]:
         """A consistent read-only view (one snapshot on both backends)."""
-        with self.engine.connect() as conn, conn.begin():
-            tx = Tx(conn)
-            tx.seq = conn.execute(
-                select(schema.hub_state.c.seq).where(schema.hub_state.c.id == 1)
-            ).scalar_one()
-            yield tx
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                tx = Tx(conn)
+                tx.seq = conn.execute(
+                    select(schema.hub_state.c.seq).where(schema.hub_state.c.id == 1)
+                ).scalar_one()
+                yield tx
 
     def dispose(self) -> None:
         self.engine.dispose()
