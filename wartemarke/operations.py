@@ -14,7 +14,7 @@ from datetime import datetime
 from .clock import Clock
 from .domain import estimate
 from .domain.model import Conflict, Counter, Invalid, NotFound, Service, Status, Ticket, Transition
-from .domain.policy import choose_next, position_of, waiting_in_order
+from .domain.policy import choose_next, waiting_in_order
 from .store import Store
 from .store.repository import Tx
 
@@ -28,6 +28,31 @@ class Actor:
     id: int
     name: str
     role: str = "clerk"
+
+
+@dataclass
+class QueueFigures:
+    """What every view of the queue needs, read once per transaction."""
+
+    services: dict[int, Service]
+    counters: list[Counter]
+    waiting: dict[int, int]
+    averages: dict[int, float]
+
+    @classmethod
+    def read(cls, tx: Tx, day: str) -> QueueFigures:
+        services = {s.id: s for s in tx.services()}
+        recent = tx.recent_service_minutes(day)
+        averages = {
+            sid: estimate.average_service_minutes(s, recent.get(sid, ()))
+            for sid, s in services.items()
+        }
+        return cls(services, tx.counters(), tx.waiting_counts(day), averages)
+
+    def wait_for(self, service_id: int, people_ahead: int) -> int:
+        service = self.services[service_id]
+        counters = estimate.counters_for(service, self.counters)
+        return estimate.estimated_wait_minutes(people_ahead, self.averages[service_id], counters)
 
 
 @dataclass
@@ -59,24 +84,12 @@ class Operations:
         self.status_url = status_url
 
     # --- views ----------------------------------------------------------------------------
-    def _queue_figures(self, tx: Tx, day: str) -> tuple[list[Service], list[Counter], dict, dict]:
-        services = tx.services()
-        counters = tx.counters()
-        counts = tx.waiting_counts(day)
-        recent = tx.recent_service_minutes(day)
-        averages = {
-            s.id: estimate.average_service_minutes(s, recent.get(s.id, ())) for s in services
-        }
-        return services, counters, counts, averages
-
-    def _services_view(self, tx: Tx, day: str) -> list[dict]:
-        services, counters, counts, averages = self._queue_figures(tx, day)
+    def _services_view(self, figures: QueueFigures) -> list[dict]:
         out = []
-        for s in services:
+        for s in figures.services.values():
             if not s.enabled:
                 continue
-            n = estimate.counters_for(s, counters)
-            waiting = counts.get(s.id, 0)
+            waiting = figures.waiting.get(s.id, 0)
             out.append(
                 {
                     "id": s.id,
@@ -84,12 +97,10 @@ class Operations:
                     "prefix": s.prefix,
                     "description": s.description,
                     "waiting": waiting,
-                    "estimated_wait_min": estimate.estimated_wait_minutes(
-                        waiting, averages[s.id], n
-                    ),
+                    "estimated_wait_min": figures.wait_for(s.id, waiting),
                     "open": self._is_open(s),
                     "counters_open": sum(
-                        1 for c in counters if c.staffed and s.id in c.service_ids
+                        1 for c in figures.counters if c.staffed and s.id in c.service_ids
                     ),
                 }
             )
@@ -140,7 +151,7 @@ class Operations:
 
     def services(self) -> list[dict]:
         with self.store.read() as tx:
-            return self._services_view(tx, self.clock.day())
+            return self._services_view(QueueFigures.read(tx, self.clock.day()))
 
     def counters(self) -> list[dict]:
         with self.store.read() as tx:
@@ -165,7 +176,7 @@ class Operations:
         return {
             "seq": tx.seq,
             "day": day,
-            "services": self._services_view(tx, day),
+            "services": self._services_view(QueueFigures.read(tx, day)),
             "calls": self._calls_view(tx, day),
         }
 
@@ -174,21 +185,15 @@ class Operations:
             ticket = tx.ticket_by_token(token)
             if ticket is None:
                 raise NotFound("Unknown ticket.")
-            return self._status_view(tx, ticket)
+            return self._status_view(tx, ticket, QueueFigures.read(tx, ticket.day))
 
-    def _status_view(self, tx: Tx, ticket: Ticket) -> dict:
-        services, counters, _counts, averages = self._queue_figures(tx, ticket.day)
-        by_id = {s.id: s for s in services}
-        ahead = 0
-        wait = 0
+    def _status_view(self, tx: Tx, ticket: Ticket, figures: QueueFigures) -> dict:
+        ahead = wait = 0
         if ticket.status is Status.WAITING:
-            ahead = position_of(ticket, tx.waiting(ticket.day))
-            service = by_id[ticket.service_id]
-            wait = estimate.estimated_wait_minutes(
-                ahead, averages[service.id], estimate.counters_for(service, counters)
-            )
-        counter = next((c for c in counters if c.id == ticket.counter_id), None)
-        service = by_id.get(ticket.service_id)
+            ahead = tx.people_ahead(ticket)
+            wait = figures.wait_for(ticket.service_id, ahead)
+        counter = next((c for c in figures.counters if c.id == ticket.counter_id), None)
+        service = figures.services.get(ticket.service_id)
         return {
             "number": ticket.number,
             "status": str(ticket.status),
@@ -240,8 +245,9 @@ class Operations:
                 day,
                 number,
             )
-            status = self._status_view(tx, ticket)
-            change = Change(tx.seq, self._services_view(tx, day))
+            figures = QueueFigures.read(tx, day)
+            status = self._status_view(tx, ticket, figures)
+            change = Change(tx.seq, self._services_view(figures))
         self.publish(change)
         return {
             "number": number,
@@ -264,8 +270,9 @@ class Operations:
                 raise NotFound("Unknown ticket.")
             tx.log(ticket.cancel(now), ticket.day, ticket.number)
             tx.save_ticket(ticket)
-            view = self._status_view(tx, ticket)
-            change = Change(tx.seq, self._services_view(tx, ticket.day))
+            figures = QueueFigures.read(tx, ticket.day)
+            view = self._status_view(tx, ticket, figures)
+            change = Change(tx.seq, self._services_view(figures))
         self.publish(change)
         return view
 
@@ -345,7 +352,7 @@ class Operations:
                 )
             change = Change(
                 tx.seq,
-                self._services_view(tx, day),
+                self._services_view(QueueFigures.read(tx, day)),
                 calls=calls,
                 tickets=[result["ticket"]] if ticket else [],
                 counters_changed=True,
@@ -372,7 +379,8 @@ class Operations:
             current = self._current(tx, counter)
             if current is not None:
                 self._apply(tx, current, current.finish(now, actor.id))
-            ticket = choose_next(tx.waiting(self.clock.day(now)), counter.service_ids)
+            candidates = tx.waiting(self.clock.day(now), counter.service_ids)
+            ticket = choose_next(candidates, counter.service_ids)
             counter.current_ticket_id = None
             if ticket is not None:
                 self._apply(tx, ticket, ticket.call(counter.id, now, actor.id))
@@ -485,7 +493,9 @@ class Operations:
                 day,
             )
             result = self._counter_result(tx, counter, None)
-            change = Change(tx.seq, self._services_view(tx, day), counters_changed=True)
+            change = Change(
+                tx.seq, self._services_view(QueueFigures.read(tx, day)), counters_changed=True
+            )
         self.publish(change)
         return result
 

@@ -38,3 +38,34 @@ def test_reopening_keeps_data_and_runs_no_migration_twice(database_url):
     with again.read() as tx:
         assert tx.user_by_name("anna").role == "admin"
         assert tx.seq == seq
+
+
+def test_upgrade_from_the_first_release_keeps_tickets(database_url):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from wartemarke.store.database import normalise_url
+    from wartemarke.store.migrate import alembic_config
+
+    engine = create_engine(normalise_url(database_url))
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO services (id, name, prefix, expected_minutes, description, enabled, "
+                "sort) VALUES (1, 'Personalausweis', 'A', 15, '', true, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (day, number, token, service_id, status, priority, lang, "
+                "issued_at, queued_at, recalls) VALUES ('2026-03-30', 'A001', 'tok-0001', 1, "
+                "'waiting', 0, 'de', '2026-03-30 08:00:00', '2026-03-30 08:00:00', 0)"
+            )
+        )
+    engine.dispose()
+    store = open_store(database_url)
+    assert current_revision(store.engine) == head_revision(store.engine) != "0001"
+    with store.read() as tx:
+        ticket = tx.ticket_by_token("tok-0001")
+        assert ticket.number == "A001" and tx.people_ahead(ticket) == 0

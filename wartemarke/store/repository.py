@@ -222,13 +222,31 @@ class Tx:
         ).first()
         return None if row is None else _ticket(row)
 
-    def waiting(self, day: str) -> list[Ticket]:
-        rows = self.conn.execute(
-            select(s.tickets).where(
-                (s.tickets.c.day == day) & (s.tickets.c.status == str(Status.WAITING))
-            )
+    def waiting(self, day: str, service_ids: list[int] | None = None) -> list[Ticket]:
+        t = s.tickets
+        query = select(t).where((t.c.day == day) & (t.c.status == str(Status.WAITING)))
+        if service_ids is not None:
+            query = query.where(t.c.service_id.in_(service_ids))
+        return [_ticket(r) for r in self.conn.execute(query)]
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        """Waiting tickets of the same service that the call policy puts before ``ticket``
+        (the order of ``domain.policy.queue_order_key``), counted in the database."""
+        t = s.tickets
+        p, q = int(ticket.priority), ticket.queued_at
+        before = (t.c.priority > p) | (
+            (t.c.priority == p)
+            & ((t.c.queued_at < q) | ((t.c.queued_at == q) & (t.c.id < ticket.id)))
         )
-        return [_ticket(r) for r in rows]
+        return self.conn.execute(
+            select(func.count()).where(
+                (t.c.day == ticket.day)
+                & (t.c.status == str(Status.WAITING))
+                & (t.c.service_id == ticket.service_id)
+                & (t.c.id != ticket.id)
+                & before
+            )
+        ).scalar_one()
 
     def waiting_counts(self, day: str) -> dict[int, int]:
         rows = self.conn.execute(

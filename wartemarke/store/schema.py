@@ -139,7 +139,8 @@ tickets = Table(
     Column("counter_id", Integer, nullable=True),
     Column("recalls", Integer, nullable=False, default=0),
     UniqueConstraint("day", "number", name="uq_tickets_day_number"),
-    Index("ix_tickets_day_status", "day", "status"),
+    # The queue of one service today: counts, positions and call order all filter on these.
+    Index("ix_tickets_day_status_service", "day", "status", "service_id"),
 )
 
 # Append-only: rows are inserted, never updated or deleted (retention aside). The source for
