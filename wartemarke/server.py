@@ -25,8 +25,15 @@ class NoDelayWSGIServer(pywsgi.WSGIServer):
     """
 
     def handle(self, sock, address):
-        with contextlib.suppress(OSError):  # not TCP (a unix socket)
+        with contextlib.suppress(OSError, AttributeError):  # not TCP, or not Linux
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # A screen that lost power never closes its connection: let the kernel give up on
+            # it after about half a minute instead of a quarter of an hour of retransmissions.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 20)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 5)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 30_000)
         return super().handle(sock, address)
 
 
