@@ -144,6 +144,16 @@ def counter_status(counter_id: int):
     return jsonify(ops().counter_status(counter_id))
 
 
+@api.post("/services/<int:service_id>/open")
+@staff_required()
+def open_service(service_id: int):
+    """{"open": true} opens by hand, false closes, null follows the opening hours again."""
+    body = json_body()
+    if "open" not in body or body["open"] not in (True, False, None):
+        raise Invalid("'open' must be true, false or null.", field="open")
+    return jsonify(ops().set_service_open(service_id, current_user.actor, body["open"]))
+
+
 SIMPLE_ACTIONS = {
     "next": Operations.call_next,
     "recall": Operations.recall,

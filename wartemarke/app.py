@@ -107,9 +107,16 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
 
     init_auth(app, store)
     app.register_blueprint(api)
+    _register_screens(app)
     _error_handlers(app)
     _security_headers(app)
     return app
+
+
+def _register_screens(app: Flask) -> None:
+    from .kiosk import bp as kiosk
+
+    app.register_blueprint(kiosk)
 
 
 def _error_handlers(app: Flask) -> None:

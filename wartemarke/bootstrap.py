@@ -30,6 +30,8 @@ def apply_site(store: Store, settings: Settings) -> None:
         site = starting_site(site, settings.demo)
     with store.write(publish=True) as tx:
         tx.set_setting("venue", {"name": site.venue, "timezone": site.timezone})
+        if site.opening is not None:
+            tx.set_setting("opening", site.opening)
         for order, spec in enumerate(site.services):
             existing = tx.service(spec.id)
             tx.upsert_service(

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .domain.hours import OpeningHours
+from .domain.model import DomainError
+
 
 class ConfigError(Exception):
     """A setting or site file that cannot be used; the message says what and where."""
@@ -46,6 +49,8 @@ class Site:
     timezone: str = "Europe/Berlin"
     public_url: str | None = None
     printer: str | None = None
+    # The [opening] table as stored (None: the site file does not set opening hours).
+    opening: dict | None = None
     services: list[ServiceSpec] = field(default_factory=list)
     counters: list[CounterSpec] = field(default_factory=list)
 
@@ -128,6 +133,15 @@ def parse_site(text: str, source: str = "site file") -> Site:
     printer = data.get("printer", {})
     if isinstance(printer, dict) and printer.get("url"):
         site.printer = str(printer["url"])
+
+    opening = data.get("opening")
+    if opening is not None:
+        if not isinstance(opening, dict):
+            raise ConfigError(f"{source}: [opening] must be a table")
+        try:
+            site.opening = OpeningHours.from_json(opening).to_json()
+        except DomainError as exc:
+            raise ConfigError(f"{source}: [opening] {exc.message}") from None
 
     ids: set[int] = set()
     prefixes: set[str] = set()

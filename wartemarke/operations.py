@@ -9,16 +9,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from .clock import Clock
 from .domain import estimate
-from .domain.model import Conflict, Counter, Invalid, NotFound, Service, Status, Ticket, Transition
+from .domain.hours import Availability, OpeningHours, availability
+from .domain.model import Conflict, Counter, NotFound, Service, Status, Ticket, Transition
 from .domain.policy import choose_next, waiting_in_order
 from .store import Store
 from .store.repository import Tx
 
 TOKEN_BYTES = 18  # 144 bits: not guessable, not enumerable
+
+CLOSED_MESSAGES = {
+    "closed": "{service} is closed at the moment.",
+    "outside_hours": "The office is closed at this time.",
+    "full": "{service}: no more numbers today; the wait would run past closing time.",
+}
 
 
 @dataclass(frozen=True)
@@ -38,16 +45,25 @@ class QueueFigures:
     counters: list[Counter]
     waiting: dict[int, int]
     averages: dict[int, float]
+    hours: OpeningHours
+    local: datetime  # now, in the venue's time zone
 
     @classmethod
-    def read(cls, tx: Tx, day: str) -> QueueFigures:
+    def read(cls, tx: Tx, clock: Clock) -> QueueFigures:
+        local = clock.local()
+        day = local.date().isoformat()
         services = {s.id: s for s in tx.services()}
         recent = tx.recent_service_minutes(day)
         averages = {
             sid: estimate.average_service_minutes(s, recent.get(sid, ()))
             for sid, s in services.items()
         }
-        return cls(services, tx.counters(), tx.waiting_counts(day), averages)
+        hours = OpeningHours.from_json(tx.setting("opening"))
+        return cls(services, tx.counters(), tx.waiting_counts(day), averages, hours, local)
+
+    def availability(self, service: Service) -> Availability:
+        wait = self.wait_for(service.id, self.waiting.get(service.id, 0))
+        return availability(service, self.hours, self.local, wait)
 
     def wait_for(self, service_id: int, people_ahead: int) -> int:
         service = self.services[service_id]
@@ -64,6 +80,10 @@ class Change:
     calls: list[dict] = field(default_factory=list)
     tickets: list[dict] = field(default_factory=list)
     counters_changed: bool = False
+
+
+def hhmm(at: time | None) -> str | None:
+    return None if at is None else at.strftime("%H:%M")
 
 
 def iso(at: datetime | None) -> str | None:
@@ -90,6 +110,7 @@ class Operations:
             if not s.enabled:
                 continue
             waiting = figures.waiting.get(s.id, 0)
+            available = figures.availability(s)
             out.append(
                 {
                     "id": s.id,
@@ -98,16 +119,15 @@ class Operations:
                     "description": s.description,
                     "waiting": waiting,
                     "estimated_wait_min": figures.wait_for(s.id, waiting),
-                    "open": self._is_open(s),
+                    "open": available.open,
+                    "availability": available.state,
+                    "closes_at": hhmm(available.closes_at),
                     "counters_open": sum(
                         1 for c in figures.counters if c.staffed and s.id in c.service_ids
                     ),
                 }
             )
         return out
-
-    def _is_open(self, service: Service) -> bool:
-        return service.enabled and service.manual_open is not False
 
     def _calls_view(self, tx: Tx, day: str, limit: int = 10) -> list[dict]:
         names = {c.id: c.name for c in tx.counters()}
@@ -172,12 +192,23 @@ class Operations:
             return self._state(tx)
 
     def _state(self, tx: Tx) -> dict:
-        day = self.clock.day()
+        figures = QueueFigures.read(tx, self.clock)
+        day = figures.local.date().isoformat()
         return {
             "seq": tx.seq,
             "day": day,
-            "services": self._services_view(QueueFigures.read(tx, day)),
+            "venue": self._venue_view(tx, figures),
+            "services": self._services_view(figures),
             "calls": self._calls_view(tx, day),
+        }
+
+    def _venue_view(self, tx: Tx, figures: QueueFigures) -> dict:
+        span = figures.hours.current_span(figures.local)
+        return {
+            "name": (tx.setting("venue") or {}).get("name", ""),
+            "open": span is not None,
+            "opens_at": hhmm(None if span else figures.hours.next_opening(figures.local)),
+            "closes_at": hhmm(None if figures.hours.always_open or not span else span[1]),
         }
 
     def ticket_status(self, token: str) -> dict:
@@ -185,7 +216,7 @@ class Operations:
             ticket = tx.ticket_by_token(token)
             if ticket is None:
                 raise NotFound("Unknown ticket.")
-            return self._status_view(tx, ticket, QueueFigures.read(tx, ticket.day))
+            return self._status_view(tx, ticket, QueueFigures.read(tx, self.clock))
 
     def _status_view(self, tx: Tx, ticket: Ticket, figures: QueueFigures) -> dict:
         ahead = wait = 0
@@ -216,8 +247,13 @@ class Operations:
             service = tx.service(service_id)
             if service is None or not service.enabled:
                 raise NotFound(f"Unknown service {service_id}.", service=service_id)
-            if not self._is_open(service):
-                raise Conflict(f"{service.name} is closed at the moment.", service=service_id)
+            available = QueueFigures.read(tx, self.clock).availability(service)
+            if not available.open:
+                raise Conflict(
+                    CLOSED_MESSAGES[available.state].format(service=service.name),
+                    service=service_id,
+                    availability=available.state,
+                )
             number = f"{service.prefix}{tx.next_number(day, service.prefix):03d}"
             ticket = Ticket(
                 id=None,
@@ -245,7 +281,7 @@ class Operations:
                 day,
                 number,
             )
-            figures = QueueFigures.read(tx, day)
+            figures = QueueFigures.read(tx, self.clock)
             status = self._status_view(tx, ticket, figures)
             change = Change(tx.seq, self._services_view(figures))
         self.publish(change)
@@ -270,7 +306,7 @@ class Operations:
                 raise NotFound("Unknown ticket.")
             tx.log(ticket.cancel(now), ticket.day, ticket.number)
             tx.save_ticket(ticket)
-            figures = QueueFigures.read(tx, ticket.day)
+            figures = QueueFigures.read(tx, self.clock)
             view = self._status_view(tx, ticket, figures)
             change = Change(tx.seq, self._services_view(figures))
         self.publish(change)
@@ -332,7 +368,6 @@ class Operations:
     ) -> dict:
         """Run a counter action in one transaction, then publish what it changed."""
         now = self.clock.now()
-        day = self.clock.day(now)
         with self.store.write() as tx:
             counter = self._take_counter(tx, counter_id, actor, now)
             ticket, call = body(tx, counter, now)
@@ -352,7 +387,7 @@ class Operations:
                 )
             change = Change(
                 tx.seq,
-                self._services_view(QueueFigures.read(tx, day)),
+                self._services_view(QueueFigures.read(tx, self.clock)),
                 calls=calls,
                 tickets=[result["ticket"]] if ticket else [],
                 counters_changed=True,
@@ -494,7 +529,9 @@ class Operations:
             )
             result = self._counter_result(tx, counter, None)
             change = Change(
-                tx.seq, self._services_view(QueueFigures.read(tx, day)), counters_changed=True
+                tx.seq,
+                self._services_view(QueueFigures.read(tx, self.clock)),
+                counters_changed=True,
             )
         self.publish(change)
         return result
@@ -512,13 +549,26 @@ class Operations:
                 raise NotFound(f"Unknown counter {counter_id}.", counter=counter_id)
             return self._counter_result(tx, counter, self._current(tx, counter))
 
-    def validate_service_id(self, value) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise Invalid("'service' must be a service id (a number).", field="service")
-        try:
-            return int(value)
-        except ValueError:
-            raise Invalid("'service' must be a service id (a number).", field="service") from None
+    def set_service_open(self, service_id: int, actor: Actor, manual_open: bool | None) -> dict:
+        """Staff open (True) or close (False) a service by hand, or hand it back to the opening
+        hours (None)."""
+        now = self.clock.now()
+        with self.store.write() as tx:
+            service = tx.service(service_id)
+            if service is None:
+                raise NotFound(f"Unknown service {service_id}.", service=service_id)
+            service.manual_open = manual_open
+            tx.upsert_service(service)
+            kind = {True: "service_opened", False: "service_closed", None: "service_auto"}
+            transition = Transition(
+                kind[manual_open], None, now, None, None, service_id=service_id, user_id=actor.id
+            )
+            tx.log(transition, self.clock.day(now))
+            figures = QueueFigures.read(tx, self.clock)
+            services = self._services_view(figures)
+            change = Change(tx.seq, services)
+        self.publish(change)
+        return next(s for s in services if s["id"] == service_id)
 
     def waiting_lists(self) -> dict[int, list[dict]]:
         with self.store.read() as tx:
