@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -15,6 +15,7 @@ from . import __version__
 from .auth import authenticate, limiter, staff_required
 from .domain.model import Invalid, NotFound
 from .operations import Operations
+from .qr import qr_svg
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -94,6 +95,30 @@ def _token(token: str) -> str:
 @api.get("/tickets/<token>")
 def ticket_status(token: str):
     return jsonify(ops().ticket_status(_token(token)))
+
+
+@api.get("/tickets/<token>/qr.svg")
+def ticket_qr(token: str):
+    """The ticket's status URL as a QR code, for the kiosk's confirmation screen."""
+    url = ops().ticket_status_url(_token(token))
+    return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@api.post("/tickets/<number>/reprint")
+@staff_required()
+def reprint(number: str):
+    if not NUMBER_RE.match(number):
+        raise NotFound(f"No ticket {number} today.")
+    return jsonify(ops().reprint(number.upper())), 202
+
+
+@api.get("/printer")
+@staff_required(check_csrf=False)
+def printer():
+    spooler = ops().spooler
+    if spooler is None:
+        return jsonify(url="none", online=None, paper="unknown", pending=[], last_error=None)
+    return jsonify(spooler.state())
 
 
 @api.post("/tickets/<token>/cancel")

@@ -17,10 +17,12 @@ from .api import api
 from .auth import init_auth
 from .bootstrap import StartReport, apply_site, ensure_accounts
 from .clock import Clock
-from .config import Settings
+from .config import ConfigError, Settings
 from .domain.model import DomainError
 from .hub import Hub
 from .operations import Operations
+from .printers import PrinterConfigError
+from .printing import Spooler
 from .store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,19 @@ def status_url_builder(settings: Settings):
     return build
 
 
+def start_spooler(settings: Settings, store: Store, clock: Clock, hub: Hub) -> Spooler | None:
+    if settings.printer_url.lower() == "none":
+        return None
+    try:
+        spooler = Spooler(
+            store, clock, settings.printer_url, settings.data_dir, on_change=hub.publish_printer
+        )
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    spooler.start()
+    return spooler
+
+
 def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     app = Flask("wartemarke")
     app.config.update(
@@ -103,6 +118,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     hub = Hub(socketio)
     ops = Operations(store, clock, publish=hub.publish, status_url=status_url_builder(settings))
     hub.bind(ops)
+    ops.spooler = start_spooler(settings, store, clock, hub)
     app.extensions["wartemarke"] = Wartemarke(settings, store, ops, hub, clock, socketio, report)
 
     init_auth(app, store)

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst = user_sub.add_parser("list", help="list accounts")
     _common(lst)
+
+    printer = sub.add_parser("printer", help="receipt printer tools")
+    printer_sub = printer.add_subparsers(dest="printer_command", required=True)
+    test = printer_sub.add_parser("test", help="print a test page with all special characters")
+    _common(test)
+    test.add_argument("--printer", default=env_default("printer"), help="printer URL")
     return parser
 
 
@@ -169,6 +175,24 @@ def cmd_user(args) -> int:
     return 0
 
 
+def cmd_printer(args) -> int:
+    from .printers import PrinterConfigError, print_test_page
+
+    settings = load_settings(args)
+    try:
+        status = print_test_page(settings.printer_url, settings.data_dir)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    paper = {"ok": "paper ok", "near_end": "paper near end", "out": "PAPER OUT"}.get(
+        status.paper, "paper state unknown"
+    )
+    online = {True: "online", False: "OFFLINE", None: "status unknown"}[status.online]
+    print(f"{settings.printer_url}: {online}, {paper}")
+    if status.error:
+        print(f"error: {status.error}", file=sys.stderr)
+    return 1 if status.online is False or status.error else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
@@ -181,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(args)
         if args.command == "user":
             return cmd_user(args)
+        if args.command == "printer":
+            return cmd_printer(args)
     except ConfigError as exc:
         print(f"wartemarke: error: {exc}", file=sys.stderr)
         return 2

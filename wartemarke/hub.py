@@ -5,7 +5,8 @@ Namespaces, one per audience:
 * ``/display`` (no login; wall screens, kiosks and other city systems): ``snapshot`` on connect
   and on request, ``call`` for every call and recall, ``queue`` after every change.
 * ``/staff`` (clerks and admins, authenticated by their session cookie): the same events plus
-  ``ticket`` for each ticket that changed and ``counters`` when a counter changed.
+  ``ticket`` for each ticket that changed, ``counters`` when a counter changed and ``printer``
+  when the printer's state or queue changed.
 
 Every event carries the change's ``seq``. ``seq`` grows by one per committed change, so a client
 that sees a gap (or reconnects) asks for a fresh ``snapshot`` by emitting ``snapshot``.
@@ -60,7 +61,15 @@ class Hub:
         state = self.ops.state()
         state["counters"] = self.ops.counters()
         state["waiting"] = self.ops.waiting_lists()
+        state["printer"] = self.ops.spooler.state() if self.ops.spooler else None
         return state
+
+    def publish_printer(self, printer: dict) -> None:
+        """Printer alerts (paper out, offline, queued tickets) for the staff screens."""
+        try:
+            self.socketio.emit("printer", printer, namespace=STAFF)
+        except Exception:
+            log.exception("broadcast of the printer state failed")
 
     def publish(self, change: Change) -> None:
         """Broadcast one committed change. Never raises: the change is already durable."""

@@ -102,6 +102,8 @@ class Operations:
         self.clock = clock
         self.publish = publish
         self.status_url = status_url
+        # Set by the application when a printer is configured (see printing.Spooler).
+        self.spooler = None
 
     # --- views ----------------------------------------------------------------------------
     def _services_view(self, figures: QueueFigures) -> list[dict]:
@@ -218,6 +220,12 @@ class Operations:
                 raise NotFound("Unknown ticket.")
             return self._status_view(tx, ticket, QueueFigures.read(tx, self.clock))
 
+    def ticket_status_url(self, token: str) -> str:
+        with self.store.read() as tx:
+            if tx.ticket_by_token(token) is None:
+                raise NotFound("Unknown ticket.")
+        return self.status_url(token)
+
     def _status_view(self, tx: Tx, ticket: Ticket, figures: QueueFigures) -> dict:
         ahead = wait = 0
         if ticket.status is Status.WAITING:
@@ -283,20 +291,55 @@ class Operations:
             )
             figures = QueueFigures.read(tx, self.clock)
             status = self._status_view(tx, ticket, figures)
+            status_url = self.status_url(ticket.token)
+            if self.spooler is not None:
+                payload = {
+                    "venue": (tx.setting("venue") or {}).get("name", ""),
+                    "number": number,
+                    "service": service.name,
+                    "issued_at": iso(now),
+                    "people_ahead": status["people_ahead"],
+                    "estimated_wait_min": status["estimated_wait_min"],
+                    "status_url": status_url,
+                    "lang": lang,
+                }
+                tx.add_print_job(ticket, payload, now)
             change = Change(tx.seq, self._services_view(figures))
         self.publish(change)
+        if self.spooler is None:
+            printing = "disabled"
+        else:
+            self.spooler.notify()
+            printing = "queued" if self.spooler.accepting else "printer_unavailable"
         return {
             "number": number,
             "service": service.id,
             "service_name": service.name,
             "token": ticket.token,
-            "status_url": self.status_url(ticket.token),
+            "status_url": status_url,
             "status": "waiting",
             "position": status["position"],
             "people_ahead": status["people_ahead"],
             "estimated_wait_min": status["estimated_wait_min"],
             "issued_at": iso(now),
+            "print": printing,
         }
+
+    def reprint(self, number: str) -> dict:
+        """Print today's ticket ``number`` again (paper jam, lost ticket, printer was down)."""
+        if self.spooler is None:
+            raise Conflict("No printer is configured.")
+        now = self.clock.now()
+        with self.store.write(publish=False) as tx:
+            ticket = tx.ticket_by_number(self.clock.day(now), number)
+            if ticket is None:
+                raise NotFound(f"No ticket {number} today.", number=number)
+            payload = tx.last_print_payload(ticket.id)
+            if payload is None:
+                raise Conflict(f"Ticket {number} was never sent to a printer.", number=number)
+            tx.add_print_job(ticket, payload, now)
+        self.spooler.notify()
+        return {"number": number, "queued": True}
 
     def cancel_by_visitor(self, token: str) -> dict:
         now = self.clock.now()

@@ -16,7 +16,7 @@ class Listener:
         self.events: queue.Queue = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.namespace = namespace
-        for name in ("snapshot", "call", "queue", "ticket", "counters"):
+        for name in ("snapshot", "call", "queue", "ticket", "counters", "printer"):
             self.client.on(name, self._recorder(name), namespace=namespace)
         self.client.connect(
             url,

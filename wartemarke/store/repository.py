@@ -334,3 +334,39 @@ class Tx:
         self.conn.execute(
             update(s.users).where(s.users.c.id == user_id).values(password_hash=password_hash)
         )
+
+    # --- print queue ----------------------------------------------------------------------
+    def add_print_job(self, ticket: Ticket, payload: dict, now: datetime) -> int:
+        return self.conn.execute(
+            insert(s.print_jobs)
+            .values(
+                ticket_id=ticket.id,
+                number=ticket.number,
+                status="pending",
+                payload=payload,
+                created_at=now,
+                attempts=0,
+            )
+            .returning(s.print_jobs.c.id)
+        ).scalar_one()
+
+    def print_jobs(self, statuses: tuple[str, ...]) -> list:
+        j = s.print_jobs
+        return list(self.conn.execute(select(j).where(j.c.status.in_(statuses)).order_by(j.c.id)))
+
+    def last_print_payload(self, ticket_id: int) -> dict | None:
+        j = s.print_jobs
+        return self.conn.execute(
+            select(j.c.payload).where(j.c.ticket_id == ticket_id).order_by(j.c.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
+    def move_print_job(self, job_id: int, from_status: str, to_status: str, **values) -> bool:
+        """Compare-and-set on the job's status: False if someone else moved it first."""
+        j = s.print_jobs
+        return bool(
+            self.conn.execute(
+                update(j)
+                .where((j.c.id == job_id) & (j.c.status == from_status))
+                .values(status=to_status, **values)
+            ).rowcount
+        )

@@ -165,5 +165,23 @@ events = Table(
 )
 
 
+# Tickets waiting to be printed. A job is claimed (pending -> printing) in a transaction before
+# its bytes go out, so two spoolers never print the same job; see ``wartemarke/printing.py``.
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("printed_at", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Index("ix_print_jobs_status", "status"),
+)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

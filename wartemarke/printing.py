@@ -1,0 +1,166 @@
+"""The print spooler: every ticket reaches the printer in the background, exactly once.
+
+Issuing a ticket never waits for paper. The ticket's transaction also inserts a print job; after
+commit the spooler (one greenlet per server process) is woken. Before sending it asks the
+printer for its status where the transport can tell (network, USB, serial): with paper out, the
+cover open or the printer offline the job stays queued, staff see an alert, and it prints by
+itself once the printer is back.
+
+Exactly once: a job is claimed (pending → printing) in a transaction before its bytes go out, so
+two spoolers (two server processes) never send the same job. A send that fails returns the job to
+pending. A job found "printing" at start-up was interrupted mid-send: it may or may not have come
+out, so it is marked failed and shown to staff for a reprint rather than printed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import gevent
+from gevent.event import Event
+
+from .clock import Clock
+from .printers import PrinterError, PrinterStatus, TicketPrint, open_transport, render_escpos
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 2.0
+POLL_SECONDS = 10.0
+INTERRUPTED = "interrupted while printing: it may not have come out; reprint if needed"
+
+
+class Spooler:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        printer_url: str,
+        data_dir,
+        on_change: Callable[[dict], None] = lambda state: None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.transport = open_transport(printer_url, data_dir)
+        self.on_change = on_change
+        self.status = PrinterStatus(online=None)
+        self.last_error: str | None = None
+        self._wake = Event()
+        self._greenlet: gevent.Greenlet | None = None
+        self._published: dict | None = None
+
+    # --- used by the application ---------------------------------------------------------
+    def start(self) -> None:
+        with self.store.write(publish=False) as tx:
+            for job in tx.print_jobs(("printing",)):
+                tx.move_print_job(job.id, "printing", "failed", last_error=INTERRUPTED)
+        self._greenlet = gevent.spawn(self._run)
+
+    def stop(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill(block=False)
+
+    def notify(self) -> None:
+        """A job was committed: print it now rather than at the next poll."""
+        self._wake.set()
+
+    @property
+    def accepting(self) -> bool:
+        """False when the printer is known to be unable to print (the kiosk says so)."""
+        return self.status.ready
+
+    def state(self) -> dict:
+        with self.store.read() as tx:
+            pending = [j.number for j in tx.print_jobs(("pending", "printing"))]
+            failed = [j.number for j in tx.print_jobs(("failed",))]
+        return {
+            "url": self.transport.url,
+            "online": self.status.online,
+            "paper": self.status.paper,
+            "cover_open": self.status.cover_open,
+            "pending": pending,
+            "failed": failed,
+            "last_error": self.last_error,
+        }
+
+    # --- the loop --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            try:
+                busy = self._cycle()
+            except Exception:  # the spooler must outlive any surprise; the jobs stay queued
+                log.exception("print spooler cycle failed")
+                busy = True
+            self._wake.wait(timeout=RETRY_SECONDS if busy else POLL_SECONDS)
+            self._wake.clear()
+
+    def _blocking(self, fn, *args):
+        """USB and serial calls block in C: run them on a native thread, not the event loop."""
+        return gevent.get_hub().threadpool.apply(fn, args)
+
+    def _cycle(self) -> bool:
+        """Print what is pending; True while jobs remain."""
+        with self.store.read() as tx:
+            jobs = tx.print_jobs(("pending",))
+        self.status = self._blocking(self.transport.status)
+        if self.status.error and not self.status.ready:
+            self.last_error = self.status.error
+        for job in jobs:
+            if not self.status.ready:
+                break
+            with self.store.write(publish=False) as tx:
+                claimed = tx.move_print_job(job.id, "pending", "printing")
+            if not claimed:
+                continue  # another server process took it
+            try:
+                ticket = self._ticket(job.payload)
+                self._blocking(
+                    self.transport.send, render_escpos(ticket, self.transport.profile), ticket
+                )
+            except (PrinterError, OSError, ValueError) as exc:
+                self.last_error = f"{job.number}: {exc}"
+                log.warning("printing %s failed: %s", job.number, exc)
+                with self.store.write(publish=False) as tx:
+                    tx.move_print_job(
+                        job.id,
+                        "printing",
+                        "pending",
+                        attempts=job.attempts + 1,
+                        last_error=str(exc),
+                    )
+                self.status = PrinterStatus(online=False, error=str(exc))
+                break
+            with self.store.write(publish=False) as tx:
+                tx.move_print_job(
+                    job.id,
+                    "printing",
+                    "printed",
+                    printed_at=self.clock.now(),
+                    attempts=job.attempts + 1,
+                )
+            if self.status.ready:
+                self.last_error = None
+        self._publish()
+        with self.store.read() as tx:
+            return bool(tx.print_jobs(("pending",)))
+
+    def _ticket(self, payload: dict) -> TicketPrint:
+        issued = datetime.fromisoformat(payload["issued_at"].replace("Z", "+00:00"))
+        return TicketPrint(
+            venue=payload["venue"],
+            number=payload["number"],
+            service=payload["service"],
+            issued_at=self.clock.local(issued),
+            people_ahead=payload["people_ahead"],
+            estimated_wait_min=payload["estimated_wait_min"],
+            status_url=payload["status_url"],
+            paper_mm=self.transport.paper_mm,
+        )
+
+    def _publish(self) -> None:
+        state = self.state()
+        if state != self._published:
+            self._published = state
+            self.on_change(state)
