@@ -5,7 +5,9 @@ The contract (documented in the README) is used by other city systems and by our
 
 from __future__ import annotations
 
+import math
 import re
+import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_user, logout_user
@@ -13,7 +15,7 @@ from flask_wtf.csrf import generate_csrf
 
 from . import __version__
 from .auth import authenticate, limiter, staff_required
-from .domain.model import Invalid, NotFound
+from .domain.model import DomainError, Invalid, NotFound
 from .operations import Operations
 from .qr import qr_svg
 
@@ -22,6 +24,16 @@ api = Blueprint("api", __name__, url_prefix="/api")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 NUMBER_RE = re.compile(r"^[A-Za-z]{1,3}\d{1,5}$")
+
+
+class TooFast(DomainError):
+    status = 429
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(
+            "Too many tickets from this kiosk; please wait a moment.",
+            retry_after=math.ceil(wait),
+        )
 
 
 def ops() -> Operations:
@@ -75,8 +87,29 @@ def state():
     return jsonify(ops().state())
 
 
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _slow_down_kiosk() -> None:
+    """A kiosk device issuing faster than a person can is held back, then refused (429)."""
+    device = request.headers.get("X-Wartemarke-Device", "")
+    if not DEVICE_RE.match(device):
+        return
+    throttle = current_app.extensions["wartemarke"].throttle
+    wait = throttle.wait_for(device)
+    if wait > throttle.max_delay:
+        raise TooFast(wait)
+    if wait > 0:
+        time.sleep(wait)  # cooperative under gevent: other requests go on meanwhile
+
+
 @api.post("/tickets")
+@limiter.limit(
+    lambda: current_app.config["TICKET_LIMIT"] or "1 per second",
+    exempt_when=lambda: not current_app.config["TICKET_LIMIT"],
+)
 def issue_ticket():
+    _slow_down_kiosk()
     body = json_body()
     service = int_field(body, "service")
     lang = str_field(body, "lang", LANG_RE, default="de").lower()

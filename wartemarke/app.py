@@ -24,6 +24,7 @@ from .operations import Operations
 from .printers import PrinterConfigError
 from .printing import Spooler
 from .store import Store, open_store
+from .throttle import DeviceThrottle
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Wartemarke:
     clock: Clock
     socketio: SocketIO
     report: StartReport
+    throttle: DeviceThrottle
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -99,6 +101,8 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         SECRET_KEY=secret_key(settings.data_dir),
         MAX_CONTENT_LENGTH=MAX_BODY,
         LOGIN_LIMIT=settings.login_limit,
+        TICKET_LIMIT=None if settings.ticket_limit == "off" else settings.ticket_limit,
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.json.ensure_ascii = False  # umlauts as text, not \u escapes
     app.json.sort_keys = False
@@ -119,7 +123,9 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     ops = Operations(store, clock, publish=hub.publish, status_url=status_url_builder(settings))
     hub.bind(ops)
     ops.spooler = start_spooler(settings, store, clock, hub)
-    app.extensions["wartemarke"] = Wartemarke(settings, store, ops, hub, clock, socketio, report)
+    app.extensions["wartemarke"] = Wartemarke(
+        settings, store, ops, hub, clock, socketio, report, DeviceThrottle(**settings.kiosk_pace)
+    )
 
     init_auth(app, store)
     app.register_blueprint(api)
@@ -138,7 +144,9 @@ def _register_screens(app: Flask) -> None:
 def _error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        code = {404: "not_found", 400: "bad_request"}.get(exc.status, "conflict")
+        code = {404: "not_found", 400: "bad_request", 429: "too_many_requests"}.get(
+            exc.status, "conflict"
+        )
         return jsonify(error=code, message=exc.message, **exc.details), exc.status
 
     @app.errorhandler(CSRFError)

@@ -106,9 +106,8 @@ def load_settings(args: argparse.Namespace):
     for name in ("host", "port", "printer", "public_url", "demo", "message_queue"):
         if hasattr(args, name):
             setattr(settings, name, getattr(args, name))
-    limit = env_default("login_limit")
-    if limit:
-        settings.login_limit = limit
+    settings.login_limit = env_default("login_limit") or settings.login_limit
+    settings.ticket_limit = env_default("ticket_limit") or settings.ticket_limit
     return settings
 
 

@@ -49,6 +49,9 @@ class Site:
     timezone: str = "Europe/Berlin"
     public_url: str | None = None
     printer: str | None = None
+    # A kiosk device gets `burst` tickets at once, then one per `interval` seconds.
+    kiosk_burst: int = 3
+    kiosk_interval: float = 5.0
     # The [opening] table as stored (None: the site file does not set opening hours).
     opening: dict | None = None
     services: list[ServiceSpec] = field(default_factory=list)
@@ -71,6 +74,12 @@ class Settings:
     ping_interval: float = 5.0
     ping_timeout: float = 5.0
     login_limit: str = "10 per minute"
+    # Tickets per client address (integrations, scripts); kiosks are paced per device below.
+    ticket_limit: str = "600 per minute"
+
+    @property
+    def kiosk_pace(self) -> dict:
+        return {"burst": self.site.kiosk_burst, "interval": self.site.kiosk_interval}
 
     @property
     def database_url(self) -> str:
@@ -94,6 +103,7 @@ ENV = {
     "demo": "WARTEMARKE_DEMO",
     "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
+    "ticket_limit": "WARTEMARKE_TICKET_LIMIT",
 }
 
 DEFAULT_DATA_DIR = "wartemarke-data"
@@ -133,6 +143,16 @@ def parse_site(text: str, source: str = "site file") -> Site:
     printer = data.get("printer", {})
     if isinstance(printer, dict) and printer.get("url"):
         site.printer = str(printer["url"])
+
+    kiosk = data.get("kiosk", {})
+    if not isinstance(kiosk, dict):
+        raise ConfigError(f"{source}: [kiosk] must be a table")
+    if "burst" in kiosk:
+        site.kiosk_burst = _require(kiosk, "burst", int, f"{source}: [kiosk]")
+    if "seconds_per_ticket" in kiosk:
+        site.kiosk_interval = _require(kiosk, "seconds_per_ticket", float, f"{source}: [kiosk]")
+    if site.kiosk_burst < 1 or site.kiosk_interval < 0:
+        raise ConfigError(f"{source}: [kiosk] burst must be at least 1, seconds_per_ticket >= 0")
 
     opening = data.get("opening")
     if opening is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
+
+from tests.conftest import site_with_counters
 
 ACTIONS = ["next", "recall", "no-show", "finish", "transfer", "pause", "resume", "start", "requeue"]
 
@@ -81,3 +85,36 @@ def test_visitor_tokens_are_unguessable(server):
     for probe in ("1", "A001", "../../etc/passwd", "x" * 30, "%00"):
         r = requests.get(f"{server.url}/api/tickets/{probe}")
         assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_a_kiosk_issuing_faster_than_a_person_is_slowed_down(make_server):
+    site = site_with_counters(1) + "\n[kiosk]\nburst = 2\nseconds_per_ticket = 4\n"
+    server = make_server(site=site)
+    kiosk = requests.Session()
+    kiosk.headers["X-Wartemarke-Device"] = "kiosk-entrance-01"
+    url = server.url + "/api/tickets"
+    started = time.monotonic()
+    codes = [kiosk.post(url, json={"service": 1}).status_code for _ in range(2)]
+    assert codes == [201, 201] and time.monotonic() - started < 1.0
+    refused = kiosk.post(url, json={"service": 1})  # would need ~4 s: refused at once
+    assert refused.status_code == 429 and refused.json()["retry_after"] >= 3
+    time.sleep(1.5)
+    held = time.monotonic()
+    assert kiosk.post(url, json={"service": 1}).status_code == 201  # held back ~2.5 s
+    assert 1.5 <= time.monotonic() - held < 3.5
+    assert kiosk.post(url, json={"service": 1}).status_code == 429
+    # Another kiosk, and integrations without a device id, are not affected.
+    other = requests.post(url, json={"service": 1}, headers={"X-Wartemarke-Device": "kiosk-2nd-0"})
+    assert other.status_code == 201
+    assert requests.post(url, json={"service": 1}).status_code == 201
+
+
+def test_integrations_are_limited_per_address(make_server):
+    server = make_server(
+        site=site_with_counters(1), env={"WARTEMARKE_TICKET_LIMIT": "5 per minute"}
+    )
+    codes = [
+        requests.post(server.url + "/api/tickets", json={"service": 1}).status_code
+        for _ in range(7)
+    ]
+    assert codes == [201] * 5 + [429] * 2
