@@ -49,12 +49,9 @@ def apply_site(store: Store, settings: Settings) -> None:
         current = {c.id: c for c in tx.counters()}
         for spec in site.counters:
             counter = current.get(spec.id) or Counter(spec.id, spec.name)
-            counter.name, counter.service_ids, counter.enabled = (
-                spec.name,
-                spec.services,
-                spec.enabled,
-            )
+            counter.name, counter.enabled = spec.name, spec.enabled
             tx.save_counter(counter)
+            tx.set_counter_services(counter.id, spec.services)
 
 
 def ensure_accounts(store: Store, settings: Settings, clock: Clock) -> StartReport:

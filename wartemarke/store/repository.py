@@ -106,7 +106,8 @@ class Tx:
         if not done:
             self.conn.execute(insert(s.services).values(id=service.id, **values))
 
-    def counters(self) -> list[Counter]:
+    def counters(self, day: str | None = None) -> list[Counter]:
+        """All counters; with ``day``, serving the services a clerk chose for that day."""
         links: dict[int, list[int]] = {}
         for cid, sid in self.conn.execute(
             select(s.counter_services.c.counter_id, s.counter_services.c.service_id).order_by(
@@ -114,6 +115,12 @@ class Tx:
             )
         ):
             links.setdefault(cid, []).append(sid)
+        if day is not None:
+            d = s.counter_day_services
+            for cid, ids in self.conn.execute(
+                select(d.c.counter_id, d.c.service_ids).where(d.c.day == day)
+            ):
+                links[cid] = sorted(ids)
         rows = self.conn.execute(select(s.counters).order_by(s.counters.c.id))
         return [
             Counter(
@@ -128,8 +135,8 @@ class Tx:
             for r in rows
         ]
 
-    def counter(self, counter_id: int) -> Counter | None:
-        return next((c for c in self.counters() if c.id == counter_id), None)
+    def counter(self, counter_id: int, day: str | None = None) -> Counter | None:
+        return next((c for c in self.counters(day) if c.id == counter_id), None)
 
     def save_counter(self, counter: Counter, held_since: datetime | None = None) -> None:
         values = {
@@ -146,7 +153,6 @@ class Tx:
         ).rowcount
         if not done:
             self.conn.execute(insert(s.counters).values(id=counter.id, **values))
-        self.set_counter_services(counter.id, counter.service_ids)
 
     def set_counter_services(self, counter_id: int, service_ids: list[int]) -> None:
         current = {
@@ -168,6 +174,48 @@ class Tx:
                 insert(s.counter_services),
                 [{"counter_id": counter_id, "service_id": sid} for sid in sorted(wanted)],
             )
+
+    def set_day_services(self, counter_id: int, day: str, service_ids: list[int]) -> None:
+        d = s.counter_day_services
+        key = (d.c.counter_id == counter_id) & (d.c.day == day)
+        self.conn.execute(delete(d).where(key))
+        self.conn.execute(
+            insert(d).values(counter_id=counter_id, day=day, service_ids=sorted(service_ids))
+        )
+
+    def clear_day_services(self, counter_id: int, day: str) -> None:
+        d = s.counter_day_services
+        self.conn.execute(delete(d).where((d.c.counter_id == counter_id) & (d.c.day == day)))
+
+    def set_cases(self, ticket_id: int, cases: dict[int, int]) -> None:
+        v = s.visit_cases
+        self.conn.execute(delete(v).where(v.c.ticket_id == ticket_id))
+        if cases:
+            self.conn.execute(
+                insert(v),
+                [{"ticket_id": ticket_id, "service_id": k, "count": n} for k, n in cases.items()],
+            )
+
+    def cases(self, ticket_id: int) -> dict[int, int]:
+        v = s.visit_cases
+        rows = self.conn.execute(
+            select(v.c.service_id, v.c.count).where(v.c.ticket_id == ticket_id)
+        )
+        return dict(rows.all())
+
+    def clerk_stats(self, user_id: int, day: str) -> dict:
+        """Visits this clerk finished today, and their mean service time in minutes."""
+        e, t = s.events, s.tickets
+        rows = self.conn.execute(
+            select(t.c.serving_at, t.c.finished_at)
+            .select_from(e.join(t, t.c.id == e.c.ticket_id))
+            .where((e.c.day == day) & (e.c.kind == "finished") & (e.c.user_id == user_id))
+        ).all()
+        minutes = [(b - a).total_seconds() / 60 for a, b in rows if a and b]
+        return {
+            "served_today": len(rows),
+            "avg_service_min": round(sum(minutes) / len(minutes), 1) if minutes else None,
+        }
 
     def held_since(self, counter_id: int) -> datetime | None:
         return self.conn.execute(

@@ -165,6 +165,26 @@ events = Table(
 )
 
 
+# The concerns handled in one visit: a family may bring several (a passport for one, an ID card
+# for another, a change of address). Statistics count persons (tickets) and cases separately.
+visit_cases = Table(
+    "visit_cases",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id"), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# A clerk's change of the services a counter serves, for one day only; the admin's setting
+# (counter_services) applies again the next day.
+counter_day_services = Table(
+    "counter_day_services",
+    metadata,
+    Column("counter_id", Integer, ForeignKey("counters.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("service_ids", JSON, nullable=False),
+)
+
 # Tickets waiting to be printed. A job is claimed (pending -> printing) in a transaction before
 # its bytes go out, so two spoolers never print the same job; see ``wartemarke/printing.py``.
 print_jobs = Table(

@@ -1,0 +1,247 @@
+"""What every use case shares: the acting clerk, the queue figures read once per transaction,
+the change record for the live hub, and the JSON views of services, tickets and calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from ..clock import Clock
+from ..domain import estimate
+from ..domain.hours import Availability, OpeningHours, availability
+from ..domain.model import Counter, NotFound, Service, Status, Ticket
+from ..domain.policy import waiting_in_order
+from ..store import Store
+from ..store.repository import Tx
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in clerk or admin acting on a counter."""
+
+    id: int
+    name: str
+    role: str = "clerk"
+
+
+@dataclass
+class QueueFigures:
+    """What every view of the queue needs, read once per transaction."""
+
+    services: dict[int, Service]
+    counters: list[Counter]
+    waiting: dict[int, int]
+    averages: dict[int, float]
+    hours: OpeningHours
+    local: datetime  # now, in the venue's time zone
+
+    @classmethod
+    def read(cls, tx: Tx, clock: Clock) -> QueueFigures:
+        local = clock.local()
+        day = local.date().isoformat()
+        services = {s.id: s for s in tx.services()}
+        recent = tx.recent_service_minutes(day)
+        averages = {
+            sid: estimate.average_service_minutes(s, recent.get(sid, ()))
+            for sid, s in services.items()
+        }
+        hours = OpeningHours.from_json(tx.setting("opening"))
+        return cls(services, tx.counters(day), tx.waiting_counts(day), averages, hours, local)
+
+    def availability(self, service: Service) -> Availability:
+        wait = self.wait_for(service.id, self.waiting.get(service.id, 0))
+        return availability(service, self.hours, self.local, wait)
+
+    def wait_for(self, service_id: int, people_ahead: int) -> int:
+        service = self.services[service_id]
+        counters = estimate.counters_for(service, self.counters)
+        return estimate.estimated_wait_minutes(people_ahead, self.averages[service_id], counters)
+
+
+@dataclass
+class Change:
+    """What one committed transaction changed, for the live hub to broadcast."""
+
+    seq: int
+    services: list[dict]
+    calls: list[dict] = field(default_factory=list)
+    tickets: list[dict] = field(default_factory=list)
+    counters_changed: bool = False
+
+
+def hhmm(at: time | None) -> str | None:
+    return None if at is None else at.strftime("%H:%M")
+
+
+def iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat().replace("+00:00", "Z")
+
+
+class Base:
+    """State and views shared by the use cases (see ``Operations``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        publish: Callable[[Change], None] = lambda change: None,
+        status_url: Callable[[str], str] = lambda token: f"/t/{token}",
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.publish = publish
+        self.status_url = status_url
+        # Set by the application when a printer is configured (see printing.Spooler).
+        self.spooler = None
+
+    # --- views ----------------------------------------------------------------------------
+    def _services_view(self, figures: QueueFigures) -> list[dict]:
+        out = []
+        for s in figures.services.values():
+            if not s.enabled:
+                continue
+            waiting = figures.waiting.get(s.id, 0)
+            available = figures.availability(s)
+            out.append(
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "prefix": s.prefix,
+                    "description": s.description,
+                    "waiting": waiting,
+                    "estimated_wait_min": figures.wait_for(s.id, waiting),
+                    "open": available.open,
+                    "availability": available.state,
+                    "closes_at": hhmm(available.closes_at),
+                    "counters_open": sum(
+                        1 for c in figures.counters if c.staffed and s.id in c.service_ids
+                    ),
+                }
+            )
+        return out
+
+    def _calls_view(self, tx: Tx, day: str, limit: int = 10) -> list[dict]:
+        names = {c.id: c.name for c in tx.counters()}
+        seen: set[str] = set()
+        calls = []
+        for call in tx.recent_calls(day, limit * 3):
+            if call["number"] in seen:
+                continue  # a recall repeats a number: the list shows where each one goes
+            seen.add(call["number"])
+            calls.append(self._call_view(call["number"], call["counter"], names, call["at"]))
+            if len(calls) == limit:
+                break
+        return calls
+
+    @staticmethod
+    def _call_view(number: str, counter_id: int, names: dict, at: datetime, **extra) -> dict:
+        return {
+            "number": number,
+            "counter": counter_id,
+            "counter_name": names.get(counter_id, str(counter_id)),
+            "at": iso(at),
+            **extra,
+        }
+
+    def ticket_view(self, tx: Tx, t: Ticket, services: dict[int, Service] | None = None) -> dict:
+        services = services or {s.id: s for s in tx.services()}
+        service = services.get(t.service_id)
+        return {
+            "id": t.id,
+            "number": t.number,
+            "service": t.service_id,
+            "service_name": service.name if service else "",
+            "status": str(t.status),
+            "priority": int(t.priority),
+            "counter": t.counter_id,
+            "issued_at": iso(t.issued_at),
+            "called_at": iso(t.called_at),
+            "recalls": t.recalls,
+            "transferred_from": t.original_service_id,
+        }
+
+    def services(self) -> list[dict]:
+        with self.store.read() as tx:
+            return self._services_view(QueueFigures.read(tx, self.clock.day()))
+
+    def counters(self) -> list[dict]:
+        with self.store.read() as tx:
+            return [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "services": c.service_ids,
+                    "staffed": c.held_by is not None,
+                    "paused": c.paused,
+                }
+                for c in tx.counters(self.clock.day())
+                if c.enabled
+            ]
+
+    def state(self) -> dict:
+        with self.store.read() as tx:
+            return self._state(tx)
+
+    def _state(self, tx: Tx) -> dict:
+        figures = QueueFigures.read(tx, self.clock)
+        day = figures.local.date().isoformat()
+        return {
+            "seq": tx.seq,
+            "day": day,
+            "venue": self._venue_view(tx, figures),
+            "services": self._services_view(figures),
+            "calls": self._calls_view(tx, day),
+        }
+
+    def _venue_view(self, tx: Tx, figures: QueueFigures) -> dict:
+        span = figures.hours.current_span(figures.local)
+        return {
+            "name": (tx.setting("venue") or {}).get("name", ""),
+            "open": span is not None,
+            "opens_at": hhmm(None if span else figures.hours.next_opening(figures.local)),
+            "closes_at": hhmm(None if figures.hours.always_open or not span else span[1]),
+        }
+
+    def ticket_status(self, token: str) -> dict:
+        with self.store.read() as tx:
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise NotFound("Unknown ticket.")
+            return self._status_view(tx, ticket, QueueFigures.read(tx, self.clock))
+
+    def ticket_status_url(self, token: str) -> str:
+        with self.store.read() as tx:
+            if tx.ticket_by_token(token) is None:
+                raise NotFound("Unknown ticket.")
+        return self.status_url(token)
+
+    def _status_view(self, tx: Tx, ticket: Ticket, figures: QueueFigures) -> dict:
+        ahead = wait = 0
+        if ticket.status is Status.WAITING:
+            ahead = tx.people_ahead(ticket)
+            wait = figures.wait_for(ticket.service_id, ahead)
+        counter = next((c for c in figures.counters if c.id == ticket.counter_id), None)
+        service = figures.services.get(ticket.service_id)
+        return {
+            "number": ticket.number,
+            "status": str(ticket.status),
+            "service": ticket.service_id,
+            "service_name": service.name if service else "",
+            "position": ahead + 1 if ticket.status is Status.WAITING else 0,
+            "people_ahead": ahead,
+            "counter": ticket.counter_id if ticket.status.is_open_at_counter else None,
+            "counter_name": counter.name if counter and ticket.status.is_open_at_counter else None,
+            "estimated_wait_min": wait,
+            "issued_at": iso(ticket.issued_at),
+            "day": ticket.day,
+        }
+
+    def waiting_lists(self) -> dict[int, list[dict]]:
+        with self.store.read() as tx:
+            services = {s.id: s for s in tx.services()}
+            tickets = waiting_in_order(tx.waiting(self.clock.day()), services)
+            out: dict[int, list[dict]] = {}
+            for t in tickets:
+                out.setdefault(t.service_id, []).append(self.ticket_view(tx, t, services))
+            return out

@@ -1,0 +1,147 @@
+"""The visitors' use cases: take a ticket, follow it, give it up; and printing it again."""
+
+from __future__ import annotations
+
+import secrets
+
+from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
+from .common import Actor, Base, Change, QueueFigures, iso
+
+TOKEN_BYTES = 18  # 144 bits: not guessable, not enumerable
+
+CLOSED_MESSAGES = {
+    "closed": "{service} is closed at the moment.",
+    "outside_hours": "The office is closed at this time.",
+    "full": "{service}: no more numbers today; the wait would run past closing time.",
+}
+
+
+class VisitorOps(Base):
+    # --- visitors -------------------------------------------------------------------------
+    def issue_ticket(self, service_id: int, lang: str = "de", priority: int = 0) -> dict:
+        now = self.clock.now()
+        day = self.clock.day(now)
+        with self.store.write() as tx:
+            service = tx.service(service_id)
+            if service is None or not service.enabled:
+                raise NotFound(f"Unknown service {service_id}.", service=service_id)
+            available = QueueFigures.read(tx, self.clock).availability(service)
+            if not available.open:
+                raise Conflict(
+                    CLOSED_MESSAGES[available.state].format(service=service.name),
+                    service=service_id,
+                    availability=available.state,
+                )
+            number = f"{service.prefix}{tx.next_number(day, service.prefix):03d}"
+            ticket = Ticket(
+                id=None,
+                day=day,
+                service_id=service.id,
+                number=number,
+                token=secrets.token_urlsafe(TOKEN_BYTES),
+                status=Status.WAITING,
+                issued_at=now,
+                queued_at=now,
+                priority=priority,
+                lang=lang,
+            )
+            tx.insert_ticket(ticket)
+            tx.log(
+                Transition(
+                    "issued",
+                    ticket.id,
+                    now,
+                    None,
+                    "waiting",
+                    service_id=service.id,
+                    data={"priority": priority, "lang": lang},
+                ),
+                day,
+                number,
+            )
+            figures = QueueFigures.read(tx, self.clock)
+            status = self._status_view(tx, ticket, figures)
+            status_url = self.status_url(ticket.token)
+            if self.spooler is not None:
+                payload = {
+                    "venue": (tx.setting("venue") or {}).get("name", ""),
+                    "number": number,
+                    "service": service.name,
+                    "issued_at": iso(now),
+                    "people_ahead": status["people_ahead"],
+                    "estimated_wait_min": status["estimated_wait_min"],
+                    "status_url": status_url,
+                    "lang": lang,
+                }
+                tx.add_print_job(ticket, payload, now)
+            change = Change(tx.seq, self._services_view(figures))
+        self.publish(change)
+        if self.spooler is None:
+            printing = "disabled"
+        else:
+            self.spooler.notify()
+            printing = "queued" if self.spooler.accepting else "printer_unavailable"
+        return {
+            "number": number,
+            "service": service.id,
+            "service_name": service.name,
+            "token": ticket.token,
+            "status_url": status_url,
+            "status": "waiting",
+            "position": status["position"],
+            "people_ahead": status["people_ahead"],
+            "estimated_wait_min": status["estimated_wait_min"],
+            "issued_at": iso(now),
+            "print": printing,
+        }
+
+    def reprint(self, number: str) -> dict:
+        """Print today's ticket ``number`` again (paper jam, lost ticket, printer was down)."""
+        if self.spooler is None:
+            raise Conflict("No printer is configured.")
+        now = self.clock.now()
+        with self.store.write(publish=False) as tx:
+            ticket = tx.ticket_by_number(self.clock.day(now), number)
+            if ticket is None:
+                raise NotFound(f"No ticket {number} today.", number=number)
+            payload = tx.last_print_payload(ticket.id)
+            if payload is None:
+                raise Conflict(f"Ticket {number} was never sent to a printer.", number=number)
+            tx.add_print_job(ticket, payload, now)
+        self.spooler.notify()
+        return {"number": number, "queued": True}
+
+    def cancel_by_visitor(self, token: str) -> dict:
+        now = self.clock.now()
+        with self.store.write() as tx:
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise NotFound("Unknown ticket.")
+            tx.log(ticket.cancel(now), ticket.day, ticket.number)
+            tx.save_ticket(ticket)
+            figures = QueueFigures.read(tx, self.clock)
+            view = self._status_view(tx, ticket, figures)
+            change = Change(tx.seq, self._services_view(figures))
+        self.publish(change)
+        return view
+
+    def set_service_open(self, service_id: int, actor: Actor, manual_open: bool | None) -> dict:
+        """Staff open (True) or close (False) a service by hand, or hand it back to the opening
+        hours (None)."""
+        now = self.clock.now()
+        with self.store.write() as tx:
+            service = tx.service(service_id)
+            if service is None:
+                raise NotFound(f"Unknown service {service_id}.", service=service_id)
+            service.manual_open = manual_open
+            tx.upsert_service(service)
+            kind = {True: "service_opened", False: "service_closed", None: "service_auto"}
+            transition = Transition(
+                kind[manual_open], None, now, None, None, service_id=service_id, user_id=actor.id
+            )
+            tx.log(transition, self.clock.day(now))
+            figures = QueueFigures.read(tx, self.clock)
+            services = self._services_view(figures)
+            change = Change(tx.seq, services)
+        self.publish(change)
+        return next(s for s in services if s["id"] == service_id)
