@@ -199,7 +199,7 @@ def waiting_lists():
 @api.get("/counters/<int:counter_id>")
 @staff_required(check_csrf=False)
 def counter_status(counter_id: int):
-    return jsonify(ops().counter_status(counter_id))
+    return jsonify(ops().counter_status(counter_id, current_user.actor))
 
 
 @api.post("/services/<int:service_id>/open")
@@ -212,11 +212,28 @@ def open_service(service_id: int):
     return jsonify(ops().set_service_open(service_id, current_user.actor, body["open"]))
 
 
+def cases_field(body: dict) -> dict[int, int] | None:
+    """[{"service": 1, "count": 2}, {"service": 3}] → {1: 2, 3: 1}; absent → None."""
+    if "cases" not in body:
+        return None
+    items = body["cases"]
+    if not isinstance(items, list) or not items or len(items) > 20:
+        raise Invalid('\'cases\' must be a list of 1 to 20 {"service", "count"}.', field="cases")
+    cases: dict[int, int] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise Invalid("each case must be an object with 'service'.", field="cases")
+        service = int_field(item, "service")
+        count = item.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 20:
+            raise Invalid("'count' must be a number from 1 to 20.", field="cases")
+        cases[service] = cases.get(service, 0) + count
+    return cases
+
+
 SIMPLE_ACTIONS = {
-    "next": Operations.call_next,
     "recall": Operations.recall,
     "start": Operations.start,
-    "finish": Operations.finish,
     "no-show": Operations.no_show,
     "requeue": Operations.requeue,
     "pause": Operations.pause,
@@ -229,12 +246,31 @@ SIMPLE_ACTIONS = {
 @staff_required()
 def counter_action(counter_id: int, action: str):
     actor = current_user.actor
+    o = ops()
     if action in SIMPLE_ACTIONS:
-        return jsonify(SIMPLE_ACTIONS[action](ops(), counter_id, actor))
+        return jsonify(SIMPLE_ACTIONS[action](o, counter_id, actor))
+    if action not in ("next", "finish", "transfer", "call", "serve", "cases", "services"):
+        raise NotFound(f"Unknown counter action '{action}'.")
+    body = json_body()
+    if action == "next":
+        return jsonify(o.call_next(counter_id, actor, cases_field(body)))
+    if action == "finish":
+        return jsonify(o.finish(counter_id, actor, cases_field(body)))
     if action == "transfer":
-        service = int_field(json_body(), "service")
-        return jsonify(ops().transfer(counter_id, actor, service))
+        return jsonify(o.transfer(counter_id, actor, int_field(body, "service")))
     if action == "call":
-        number = str_field(json_body(), "number", NUMBER_RE).upper()
-        return jsonify(ops().call_number(counter_id, actor, number))
-    raise NotFound(f"Unknown counter action '{action}'.")
+        number = str_field(body, "number", NUMBER_RE).upper()
+        return jsonify(o.call_number(counter_id, actor, number))
+    if action == "serve":
+        return jsonify(o.serve_without_ticket(counter_id, actor, int_field(body, "service")))
+    if action == "cases":
+        cases = cases_field(body)
+        if cases is None:
+            raise Invalid("'cases' is required.", field="cases")
+        return jsonify(o.record_cases(counter_id, actor, cases))
+    services = body.get("services")
+    if not isinstance(services, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in services
+    ):
+        raise Invalid("'services' must be a list of service ids.", field="services")
+    return jsonify(o.set_counter_services(counter_id, actor, services))

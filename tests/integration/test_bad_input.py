@@ -50,6 +50,9 @@ STAFF = [
     "start",
     "requeue",
     "call",
+    "serve",
+    "cases",
+    "services",
     "release",
     "explode",
 ]

@@ -3,6 +3,7 @@ the change record for the live hub, and the JSON views of services, tickets and 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -14,6 +15,8 @@ from ..domain.model import Counter, NotFound, Service, Status, Ticket
 from ..domain.policy import waiting_in_order
 from ..store import Store
 from ..store.repository import Tx
+
+TOKEN_BYTES = 18  # 144 bits: not guessable, not enumerable
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,10 @@ class Base:
         self.status_url = status_url
         # Set by the application when a printer is configured (see printing.Spooler).
         self.spooler = None
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(TOKEN_BYTES)
 
     # --- views ----------------------------------------------------------------------------
     def _services_view(self, figures: QueueFigures) -> list[dict]:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-
 from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
 from .common import Actor, Base, Change, QueueFigures, iso
-
-TOKEN_BYTES = 18  # 144 bits: not guessable, not enumerable
 
 CLOSED_MESSAGES = {
     "closed": "{service} is closed at the moment.",
@@ -38,7 +34,7 @@ class VisitorOps(Base):
                 day=day,
                 service_id=service.id,
                 number=number,
-                token=secrets.token_urlsafe(TOKEN_BYTES),
+                token=self.new_token(),
                 status=Status.WAITING,
                 issued_at=now,
                 queued_at=now,
