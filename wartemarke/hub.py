@@ -4,6 +4,8 @@ Namespaces, one per audience:
 
 * ``/display`` (no login; wall screens, kiosks and other city systems): ``snapshot`` on connect
   and on request, ``call`` for every call and recall, ``queue`` after every change.
+* ``/ticket`` (a visitor's phone; connect with ``auth={"token": ...}``, refused for an unknown
+  token): ``status`` of that one ticket on connect and whenever it or its place in line changed.
 * ``/staff`` (clerks and admins, authenticated by their session cookie): the same events plus
   ``ticket`` for each ticket that changed, ``counters`` when a counter changed and ``printer``
   when the printer's state or queue changed.
@@ -16,16 +18,20 @@ With a message queue (Redis) configured, the same emits reach clients of every s
 from __future__ import annotations
 
 import logging
+import re
 
 from flask_login import current_user
-from flask_socketio import SocketIO, emit
+from flask_socketio import SocketIO, emit, join_room
 
+from .domain.model import DomainError
 from .operations import Change, Operations
 
 log = logging.getLogger(__name__)
 
 DISPLAY = "/display"
 STAFF = "/staff"
+TICKET = "/ticket"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class Hub:
@@ -44,6 +50,18 @@ class Hub:
         @sio.on("snapshot", namespace=DISPLAY)
         def display_snapshot(_data=None):
             emit("snapshot", ops.state())
+
+        @sio.on("connect", namespace=TICKET)
+        def ticket_connect(auth=None):
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if not isinstance(token, str) or not TOKEN_RE.match(token):
+                return False
+            try:
+                status = ops.ticket_status(token)
+            except DomainError:
+                return False  # unknown token: nothing to see here
+            join_room(token)
+            emit("status", status)
 
         @sio.on("connect", namespace=STAFF)
         def staff_connect(auth=None):
@@ -82,6 +100,10 @@ class Hub:
                 self.socketio.emit("queue", queue, namespace=ns)
             for ticket in change.tickets:
                 self.socketio.emit("ticket", {"seq": change.seq, **ticket}, namespace=STAFF)
+            for token, status in self.ops.visitor_statuses(change.tokens).items():
+                self.socketio.emit(
+                    "status", {"seq": change.seq, **status}, to=token, namespace=TICKET
+                )
             if change.counters_changed:
                 self.socketio.emit(
                     "counters",

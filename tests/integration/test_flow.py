@@ -169,7 +169,7 @@ def test_staff_namespace_requires_the_session(server):
     connected = threading.Event()
     refused.on("connect", connected.set, namespace="/staff")
     with contextlib.suppress(socketio.exceptions.ConnectionError):
-        refused.connect(server.url, namespaces=["/staff"], transports=["websocket"], wait_timeout=5)
+        refused.connect(server.url, namespaces=["/staff"], transports=["websocket"], wait_timeout=2)
     assert not connected.is_set()
     refused.disconnect()
 
@@ -185,3 +185,52 @@ def test_staff_namespace_requires_the_session(server):
         assert changed["number"] == ticket["number"] and changed["status"] == "called"
     finally:
         staff.close()
+
+
+class Phone(Listener):
+    """A visitor's phone page: the /ticket namespace, authenticated by the ticket's token."""
+
+    def __init__(self, url: str, token: str):
+        self.events: queue.Queue = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("status", self._recorder("status"), namespace="/ticket")
+        self.client.connect(
+            url,
+            namespaces=["/ticket"],
+            transports=["websocket"],
+            auth={"token": token},
+            wait_timeout=10,
+        )
+
+
+def test_phone_follows_its_own_ticket_only(server):
+    first, second = server.issue(1), server.issue(1)
+    phone = Phone(server.url, second["token"])
+    try:
+        status = phone.next("status")
+        assert status["number"] == second["number"] and status["position"] == 2
+        assert "token" not in status
+        clerk = server.login("clerk1", "secret-1")
+        clerk.post(server.url + "/api/counters/1/next")  # calls the first ticket
+        moved = phone.next("status")
+        assert moved["position"] == 1 and moved["status"] == "waiting"
+        clerk.post(server.url + "/api/counters/1/next")  # now the phone's own ticket
+        called = phone.next("status")
+        while called["status"] != "called":
+            called = phone.next("status")
+        assert called["counter_name"] == "Schalter 1"
+        assert called["number"] == second["number"]
+    finally:
+        phone.close()
+    assert first["number"] != second["number"]
+    refused = socketio.Client(reconnection=False)
+    with contextlib.suppress(socketio.exceptions.ConnectionError):
+        refused.connect(
+            server.url,
+            namespaces=["/ticket"],
+            transports=["websocket"],
+            auth={"token": "x" * 24},
+            wait_timeout=5,
+        )
+    assert not refused.connected or "/ticket" not in refused.namespaces
+    refused.disconnect()

@@ -167,6 +167,7 @@ class CounterOps(Base):
                 self._services_view(QueueFigures.read(tx, self.clock)),
                 calls=calls,
                 tickets=[self.ticket_view(tx, t, services) for t in action.changed],
+                tokens=[t.token for t in action.changed],
                 counters_changed=True,
             )
         for item in calls:

@@ -70,7 +70,11 @@ class VisitorOps(Base):
                     "lang": lang,
                 }
                 tx.add_print_job(ticket, payload, now)
-            change = Change(tx.seq, self._services_view(figures))
+            change = Change(
+                tx.seq,
+                self._services_view(figures),
+                tickets=[self.ticket_view(tx, ticket, figures.services)],
+            )
         self.publish(change)
         if self.spooler is None:
             printing = "disabled"
@@ -117,7 +121,12 @@ class VisitorOps(Base):
             tx.save_ticket(ticket)
             figures = QueueFigures.read(tx, self.clock)
             view = self._status_view(tx, ticket, figures)
-            change = Change(tx.seq, self._services_view(figures))
+            change = Change(
+                tx.seq,
+                self._services_view(figures),
+                tickets=[self.ticket_view(tx, ticket, figures.services)],
+                tokens=[token],
+            )
         self.publish(change)
         return view
 

@@ -1,0 +1,146 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API), against real servers.
+
+* One browser for the whole session (starting Chromium is the slow part).
+* ``open_page(url, viewport=...)`` opens a page in a fresh context. Every request is routed:
+  anything not addressed to 127.0.0.1/localhost is aborted and recorded, and so are websockets
+  to other hosts; at teardown the test fails if the page tried to leave the machine, threw a
+  JavaScript error or broke the Content-Security-Policy.
+* Without /usr/bin/chromium (or the playwright package) the browser tests are skipped with the
+  reason, unless WARTEMARKE_REQUIRE_BROWSER=1 (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+PORTRAIT = {"width": 1080, "height": 1920}
+LANDSCAPE = {"width": 1920, "height": 1080}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _unavailable() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (Debian package 'chromium')"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package 'playwright' is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _unavailable()
+    if reason:
+        if os.environ.get("WARTEMARKE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests are required here, but {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Guard:
+    """What the pages of one test did that they must not do."""
+
+    external: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        assert not self.external, f"requests left 127.0.0.1: {self.external}"
+        assert not self.page_errors, f"JavaScript errors: {self.page_errors}"
+        assert not self.csp, f"Content-Security-Policy violations: {self.csp}"
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in LOCAL_HOSTS
+
+
+@pytest.fixture
+def guard() -> Guard:
+    return Guard()
+
+
+@pytest.fixture
+def open_page(browser, guard):
+    """Factory: ``open_page(url, viewport=PORTRAIT, ready=css_selector, **context_options)`` →
+    a loaded Page (after ``ready`` is attached, if given)."""
+    contexts = []
+
+    def route(route):
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            guard.external.append(url)
+            route.abort("blockedbyclient")
+
+    def on_console(message):
+        text = message.text
+        if re.search(r"Content.Security.Policy", text, re.I):
+            guard.csp.append(text)
+
+    def open_(url: str, viewport: dict = PORTRAIT, ready: str | None = None, **options):
+        context = browser.new_context(
+            viewport=viewport,
+            device_scale_factor=1,
+            has_touch=True,
+            locale="de-DE",
+            timezone_id="Europe/Berlin",
+            service_workers="block",
+            **options,
+        )
+        contexts.append(context)
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("request", lambda request: guard.requests.append(request.url))
+        page.on(
+            "websocket",
+            lambda ws: None if is_local(ws.url) else guard.external.append(ws.url),
+        )
+        page.on("pageerror", lambda error: guard.page_errors.append(str(error)))
+        page.on("console", on_console)
+        page.goto(url)
+        if ready:
+            page.locator(ready).first.wait_for()
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    guard.check()
