@@ -181,6 +181,8 @@ def test_staff_namespace_requires_the_session(server):
         assert [c["id"] for c in snap["counters"]] == [1, 2]
         ticket = server.issue(1)
         clerk.post(server.url + "/api/counters/2/next")
+        issued = staff.next("ticket")
+        assert issued["number"] == ticket["number"] and issued["status"] == "waiting"
         changed = staff.next("ticket")
         assert changed["number"] == ticket["number"] and changed["status"] == "called"
     finally:
