@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 
 from . import __version__
 from .auth import authenticate, limiter, staff_required
+from .districts import OUTSIDE, STADTBEZIRKE, district_of
 from .domain.model import DomainError, Invalid, NotFound
 from .operations import Operations
 from .qr import qr_svg
@@ -152,6 +153,31 @@ def printer():
     if spooler is None:
         return jsonify(url="none", online=None, paper="unknown", pending=[], last_error=None)
     return jsonify(spooler.state())
+
+
+@api.post("/tickets/<token>/feedback")
+def feedback(token: str):
+    """{"rating": 1-5} and/or {"district": "3" | "Bilk" | "outside"}; nothing personal."""
+    body = json_body()
+    rating, district = body.get("rating"), body.get("district")
+    if rating is not None and (
+        isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
+    ):
+        raise Invalid("'rating' must be a number from 1 to 5.", field="rating")
+    if district is not None:
+        if not isinstance(district, str) or district_of(district) is None:
+            raise Invalid("'district' is not a district of Düsseldorf.", field="district")
+        district = district_of(district)
+    if rating is None and district is None:
+        raise Invalid("Give a 'rating' or a 'district'.")
+    return jsonify(ops().give_feedback(_token(token), rating, district))
+
+
+@api.get("/districts")
+def districts():
+    return jsonify(
+        [{"id": str(b), "quarters": q} for b, q in STADTBEZIRKE.items()] + [{"id": OUTSIDE}]
+    )
 
 
 @api.post("/tickets/<token>/cancel")

@@ -53,3 +53,22 @@ def test_release_needs_the_counter(server):
     clerk = server.login("clerk1", "secret-1")
     assert clerk.post(server.url + "/api/counters/2/release").status_code == 409
     assert requests.get(server.url + "/api/counters").json()[1]["staffed"] is False
+
+
+def test_feedback_after_the_visit(server):
+    ticket = server.issue(1)
+    url = f"{server.url}/api/tickets/{ticket['token']}/feedback"
+    assert requests.post(url, json={"rating": 5}).status_code == 409  # not yet served
+    clerk = server.login("clerk1", "secret-1")
+    clerk.post(server.url + "/api/counters/1/next")
+    clerk.post(server.url + "/api/counters/1/finish")
+    assert requests.post(url, json={"rating": 4}).json() == {"rating": 4, "district": None}
+    both = requests.post(url, json={"district": "Bilk", "rating": 5}).json()
+    assert both == {"rating": 5, "district": "Bilk"}
+    assert requests.post(url, json={"district": "3"}).json()["district"] == "3"
+    for bad in ({"rating": 0}, {"rating": 6}, {"rating": "5"}, {"district": "Köln"}, {}):
+        assert requests.post(url, json=bad).status_code == 400, bad
+    unknown = f"{server.url}/api/tickets/{'y' * 24}/feedback"
+    assert requests.post(unknown, json={"rating": 3}).status_code == 404
+    districts = requests.get(server.url + "/api/districts").json()
+    assert len(districts) == 11 and sum(len(d.get("quarters", [])) for d in districts) == 50

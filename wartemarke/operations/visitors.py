@@ -150,3 +150,20 @@ class VisitorOps(Base):
             change = Change(tx.seq, services)
         self.publish(change)
         return next(s for s in services if s["id"] == service_id)
+
+    def give_feedback(self, token: str, rating: int | None, district: str | None) -> dict:
+        """After the visit: a rating (1-5) and/or the home district, each optional."""
+        answers = {}
+        if rating is not None:
+            answers["rating"] = rating
+        if district is not None:
+            answers["district"] = district
+        with self.store.write(publish=False) as tx:
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise NotFound("Unknown ticket.")
+            if ticket.status is not Status.DONE:
+                raise Conflict("Feedback is possible once the visit is finished.")
+            tx.save_feedback(ticket, self.clock.now(), **answers)
+            row = tx.feedback(ticket.id)
+        return {"rating": row.rating, "district": row.district}

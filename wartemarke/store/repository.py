@@ -418,3 +418,24 @@ class Tx:
                 .values(status=to_status, **values)
             ).rowcount
         )
+
+    # --- feedback -------------------------------------------------------------------------
+    def feedback(self, ticket_id: int):
+        f = s.feedback
+        return self.conn.execute(select(f).where(f.c.ticket_id == ticket_id)).first()
+
+    def save_feedback(self, ticket: Ticket, now: datetime, **answers) -> None:
+        """Insert or update one visit's answers; only the keys given change."""
+        f = s.feedback
+        if self.feedback(ticket.id) is None:
+            self.conn.execute(
+                insert(f).values(
+                    ticket_id=ticket.id,
+                    day=ticket.day,
+                    service_id=ticket.service_id,
+                    at=now,
+                    **answers,
+                )
+            )
+        else:
+            self.conn.execute(update(f).where(f.c.ticket_id == ticket.id).values(at=now, **answers))

@@ -185,6 +185,19 @@ counter_day_services = Table(
     Column("service_ids", JSON, nullable=False),
 )
 
+# What visitors tell about their visit on the phone page: a rating from 1 to 5 and the district
+# they live in. Keyed by ticket (one answer per visit), holding nothing personal.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("service_id", Integer, nullable=False),
+    Column("rating", Integer, nullable=True),
+    Column("district", String(32), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
 # Tickets waiting to be printed. A job is claimed (pending -> printing) in a transaction before
 # its bytes go out, so two spoolers never print the same job; see ``wartemarke/printing.py``.
 print_jobs = Table(
