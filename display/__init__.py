@@ -1,1 +1,64 @@
-"""display screen."""
+"""The lobby's wall display, and the visitor's phone page behind the ticket's QR code."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+
+from ..domain.model import NotFound
+from ..speech import PHRASES, SpeechUnavailable, phrase
+
+bp = Blueprint(
+    "display",
+    __name__,
+    url_prefix="/display",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+phone = Blueprint("phone", __name__, template_folder="templates")
+
+NUMBER_RE = re.compile(r"^[A-Z]{1,3}\d{1,5}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _state():
+    return current_app.extensions["wartemarke"]
+
+
+@bp.get("/")
+def page():
+    return render_template("display/display.html", venue=_state().settings.site.venue)
+
+
+@bp.get("/announce.wav")
+def announce():
+    """The spoken call "Nummer A 17, bitte zu Schalter 3" for ?number=A017&counter=3&lang=de."""
+    number = request.args.get("number", "")
+    lang = request.args.get("lang", "de")
+    counter_id = request.args.get("counter", "")
+    if not NUMBER_RE.match(number) or lang not in PHRASES or not counter_id.isdigit():
+        abort(400, "number, counter and lang (de or en) are required")
+    counter = next((c for c in _state().ops.counters() if c["id"] == int(counter_id)), None)
+    if counter is None:
+        raise NotFound(f"Unknown counter {counter_id}.")
+    try:
+        wav = _state().speaker.wav(phrase(number, counter["name"], lang), lang)
+    except SpeechUnavailable as exc:
+        abort(503, str(exc))
+    return send_file(wav, mimetype="audio/wav", max_age=86400)
+
+
+@phone.get("/t/<token>")
+def ticket_page(token: str):
+    """The visitor's live status page; only reachable with the ticket's unguessable token."""
+    if not TOKEN_RE.match(token):
+        return render_template("display/phone_unknown.html"), 404
+    try:
+        status = _state().ops.ticket_status(token)
+    except NotFound:
+        return render_template("display/phone_unknown.html"), 404
+    return render_template(
+        "display/phone.html", status=status, token=token, venue=_state().settings.site.venue
+    )

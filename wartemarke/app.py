@@ -23,6 +23,7 @@ from .hub import Hub
 from .operations import Operations
 from .printers import PrinterConfigError
 from .printing import Spooler
+from .speech import Speaker
 from .store import Store, open_store
 from .throttle import DeviceThrottle
 
@@ -43,6 +44,7 @@ class Wartemarke:
     socketio: SocketIO
     report: StartReport
     throttle: DeviceThrottle
+    speaker: Speaker
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -124,7 +126,15 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     hub.bind(ops)
     ops.spooler = start_spooler(settings, store, clock, hub)
     app.extensions["wartemarke"] = Wartemarke(
-        settings, store, ops, hub, clock, socketio, report, DeviceThrottle(**settings.kiosk_pace)
+        settings,
+        store,
+        ops,
+        hub,
+        clock,
+        socketio,
+        report,
+        DeviceThrottle(**settings.kiosk_pace),
+        Speaker(settings.data_dir / "speech"),
     )
 
     init_auth(app, store)
@@ -136,9 +146,12 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
 
 
 def _register_screens(app: Flask) -> None:
+    from .display import bp as display
+    from .display import phone
     from .kiosk import bp as kiosk
 
-    app.register_blueprint(kiosk)
+    for blueprint in (kiosk, display, phone):
+        app.register_blueprint(blueprint)
 
 
 def _error_handlers(app: Flask) -> None:
