@@ -146,11 +146,12 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
 
 
 def _register_screens(app: Flask) -> None:
+    from .counter import bp as counter
     from .display import bp as display
     from .display import phone
     from .kiosk import bp as kiosk
 
-    for blueprint in (kiosk, display, phone):
+    for blueprint in (kiosk, counter, display, phone):
         app.register_blueprint(blueprint)
 
 

@@ -52,6 +52,8 @@ class Site:
     # A kiosk device gets `burst` tickets at once, then one per `interval` seconds.
     kiosk_burst: int = 3
     kiosk_interval: float = 5.0
+    # The counter page suggests "no-show" after this many recalls.
+    recalls_before_no_show: int = 2
     # The [opening] table as stored (None: the site file does not set opening hours).
     opening: dict | None = None
     services: list[ServiceSpec] = field(default_factory=list)
@@ -153,6 +155,14 @@ def parse_site(text: str, source: str = "site file") -> Site:
         site.kiosk_interval = _require(kiosk, "seconds_per_ticket", float, f"{source}: [kiosk]")
     if site.kiosk_burst < 1 or site.kiosk_interval < 0:
         raise ConfigError(f"{source}: [kiosk] burst must be at least 1, seconds_per_ticket >= 0")
+
+    counter = data.get("counter", {})
+    if not isinstance(counter, dict):
+        raise ConfigError(f"{source}: [counter] must be a table")
+    if "recalls_before_no_show" in counter:
+        site.recalls_before_no_show = _require(
+            counter, "recalls_before_no_show", int, f"{source}: [counter]"
+        )
 
     opening = data.get("opening")
     if opening is not None:
