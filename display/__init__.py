@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from ..domain.model import NotFound
+from ..qr import qr_svg
 from ..speech import PHRASES, SpeechUnavailable, phrase
 
 bp = Blueprint(
@@ -30,6 +31,13 @@ def _state():
 @bp.get("/")
 def page():
     return render_template("display/display.html", venue=_state().settings.site.venue)
+
+
+@bp.get("/join.svg")
+def join_qr():
+    """A QR code for the wall: phones open the queue overview and can take a number there."""
+    url = f"{_state().public_base_url().rstrip('/')}/join"
+    return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/announce.wav")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, jsonify, request
+from flask import Flask, has_request_context, jsonify, request
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -45,6 +46,7 @@ class Wartemarke:
     report: StartReport
     throttle: DeviceThrottle
     speaker: Speaker
+    public_base_url: Callable[[], str]
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -68,20 +70,27 @@ def lan_address() -> str:
         probe.close()
 
 
-def status_url_builder(settings: Settings):
+def public_base_url(settings: Settings) -> Callable[[], str]:
+    """The base URL phones reach this server by: configured, else what the requesting device
+    used, else (a kiosk on the server itself opens 127.0.0.1, which no phone can reach) the LAN
+    address."""
     fixed = settings.public_url or settings.site.public_url
     lan = f"http://{lan_address()}:{settings.port}"
 
-    def build(token: str) -> str:
-        base = fixed
-        if not base:
-            host = request.host.rsplit(":", 1)[0] if request else ""
-            loopback = host in ("localhost", "127.0.0.1", "[::1]")
-            # A kiosk on the server itself opens 127.0.0.1, which a phone cannot reach.
-            base = lan if loopback else request.host_url
-        return f"{base.rstrip('/')}/t/{token}"
+    def base() -> str:
+        if fixed:
+            return fixed
+        if not has_request_context():
+            return lan
+        host = request.host.rsplit(":", 1)[0]
+        return lan if host in ("localhost", "127.0.0.1", "[::1]") else request.host_url
 
-    return build
+    return base
+
+
+def status_url_builder(settings: Settings) -> Callable[[str], str]:
+    base = public_base_url(settings)
+    return lambda token: f"{base().rstrip('/')}/t/{token}"
 
 
 def start_spooler(settings: Settings, store: Store, clock: Clock, hub: Hub) -> Spooler | None:
@@ -135,6 +144,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         report,
         DeviceThrottle(**settings.kiosk_pace),
         Speaker(settings.data_dir / "speech"),
+        public_base_url(settings),
     )
 
     init_auth(app, store)

@@ -29,7 +29,9 @@ def apply_site(store: Store, settings: Settings) -> None:
     if empty:
         site = starting_site(site, settings.demo)
     with store.write(publish=True) as tx:
-        tx.set_setting("venue", {"name": site.venue, "timezone": site.timezone})
+        tx.set_setting(
+            "venue", {"name": site.venue, "timezone": site.timezone, "ticker": site.ticker}
+        )
         if site.opening is not None:
             tx.set_setting("opening", site.opening)
         for order, spec in enumerate(site.services):

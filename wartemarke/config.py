@@ -46,6 +46,8 @@ class CounterSpec:
 @dataclass
 class Site:
     venue: str = "Pop-Up Bürgerbüro"
+    # The announcement line running along the bottom of the wall display.
+    ticker: str = "Bitte halten Sie Ihren Ausweis oder Pass bereit."
     timezone: str = "Europe/Berlin"
     public_url: str | None = None
     printer: str | None = None
@@ -142,6 +144,7 @@ def parse_site(text: str, source: str = "site file") -> Site:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{source}: [venue] timezone '{site.timezone}' is unknown") from None
     site.public_url = venue.get("public_url")
+    site.ticker = str(venue.get("ticker", site.ticker))[:500]
     printer = data.get("printer", {})
     if isinstance(printer, dict) and printer.get("url"):
         site.printer = str(printer["url"])

@@ -20,9 +20,11 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
 
+from .devices import Devices
 from .domain.model import DomainError
 from .operations import Change, Operations
 
@@ -38,6 +40,7 @@ class Hub:
     def __init__(self, socketio: SocketIO) -> None:
         self.socketio = socketio
         self.ops: Operations | None = None
+        self.devices = Devices()
 
     def bind(self, ops: Operations) -> None:
         self.ops = ops
@@ -46,6 +49,19 @@ class Hub:
         @sio.on("connect", namespace=DISPLAY)
         def display_connect(auth=None):
             emit("snapshot", ops.state())
+            if isinstance(auth, dict) and self.devices.connected(request.sid, auth):
+                self._publish_devices()
+
+        @sio.on("disconnect", namespace=DISPLAY)
+        def display_disconnect(*_args):
+            if self.devices.disconnected(request.sid):
+                self._publish_devices()
+
+        @sio.on("display_status", namespace=DISPLAY)
+        def display_status(data=None):
+            """A screen reports e.g. {"sound": "blocked"}: staff must know a display is mute."""
+            if isinstance(data, dict) and self.devices.reported(request.sid, data):
+                self._publish_devices()
 
         @sio.on("snapshot", namespace=DISPLAY)
         def display_snapshot(_data=None):
@@ -75,11 +91,15 @@ class Hub:
                 return
             emit("snapshot", self.staff_snapshot())
 
+    def _publish_devices(self) -> None:
+        self.socketio.emit("devices", {"devices": self.devices.listing()}, namespace=STAFF)
+
     def staff_snapshot(self) -> dict:
         state = self.ops.state()
         state["counters"] = self.ops.counters()
         state["waiting"] = self.ops.waiting_lists()
         state["printer"] = self.ops.spooler.state() if self.ops.spooler else None
+        state["devices"] = self.devices.listing()
         return state
 
     def publish_printer(self, printer: dict) -> None:

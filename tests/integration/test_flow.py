@@ -236,3 +236,29 @@ def test_phone_follows_its_own_ticket_only(server):
         )
     assert not refused.connected or "/ticket" not in refused.namespaces
     refused.disconnect()
+
+
+def test_screens_report_in_and_staff_see_them(server):
+    clerk = server.login("clerk1", "secret-1")
+    cookie = "; ".join(f"{k}={v}" for k, v in clerk.cookies.items())
+    staff = Listener(server.url, "/staff", headers={"Cookie": cookie})
+    wall = socketio.Client(reconnection=False)
+    try:
+        assert staff.next("snapshot")["devices"] == []
+        staff.client.on("devices", staff._recorder("devices"), namespace="/staff")
+        wall.connect(
+            server.url,
+            namespaces=["/display"],
+            transports=["websocket"],
+            auth={"device": "lobby-wall-1", "kind": "display"},
+            wait_timeout=5,
+        )
+        seen = staff.next("devices")["devices"]
+        assert seen[0]["id"] == "lobby-wall-1" and seen[0]["connected"] is True
+        wall.emit("display_status", {"sound": "blocked"}, namespace="/display")
+        assert staff.next("devices")["devices"][0]["sound"] == "blocked"
+        wall.disconnect()
+        gone = staff.next("devices")["devices"][0]
+        assert gone["connected"] is False and gone["last_seen"] > 0
+    finally:
+        staff.close()

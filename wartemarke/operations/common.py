@@ -205,8 +205,10 @@ class Base:
 
     def _venue_view(self, tx: Tx, figures: QueueFigures) -> dict:
         span = figures.hours.current_span(figures.local)
+        venue = tx.setting("venue") or {}
         return {
-            "name": (tx.setting("venue") or {}).get("name", ""),
+            "name": venue.get("name", ""),
+            "ticker": venue.get("ticker", ""),
             "open": span is not None,
             "opens_at": hhmm(None if span else figures.hours.next_opening(figures.local)),
             "closes_at": hhmm(None if figures.hours.always_open or not span else span[1]),

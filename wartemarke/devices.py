@@ -1,0 +1,61 @@
+"""The screens of a venue (kiosks, wall displays) as staff see them: connected or when last
+seen, and whether a display can make sound. Each screen names itself when it connects to
+``/display`` with ``auth={"device": "<id>", "kind": "display"|"kiosk"}``."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass
+
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
+KINDS = ("display", "kiosk")
+SOUND = ("ok", "blocked", "speech_unavailable", "muted")
+
+
+@dataclass
+class Device:
+    id: str
+    kind: str
+    connected: bool
+    last_seen: float
+    sound: str | None = None
+
+
+class Devices:
+    """Kept in memory per server process: a restart starts empty and screens report again."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Device] = {}
+        self._sids: dict[str, str] = {}
+
+    def connected(self, sid: str, auth: dict) -> bool:
+        device, kind = auth.get("device"), auth.get("kind", "display")
+        if not isinstance(device, str) or not DEVICE_RE.match(device) or kind not in KINDS:
+            return False
+        self._sids[sid] = device
+        known = self._by_id.get(device)
+        self._by_id[device] = Device(
+            device, kind, True, time.time(), known.sound if known else None
+        )
+        return True
+
+    def disconnected(self, sid: str) -> bool:
+        device = self._by_id.get(self._sids.pop(sid, ""))
+        if device is None:
+            return False
+        device.connected = device.id in self._sids.values()  # the same screen, reconnected
+        device.last_seen = time.time()
+        return True
+
+    def reported(self, sid: str, data: dict) -> bool:
+        device = self._by_id.get(self._sids.get(sid, ""))
+        sound = data.get("sound")
+        if device is None or sound not in SOUND:
+            return False
+        device.sound = sound
+        device.last_seen = time.time()
+        return True
+
+    def listing(self) -> list[dict]:
+        return [asdict(d) for d in sorted(self._by_id.values(), key=lambda d: (d.kind, d.id))]
