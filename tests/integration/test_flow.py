@@ -48,6 +48,11 @@ def test_issue_login_next_finish_state(server):
         snapshot = display.next("snapshot")
         assert {s["prefix"] for s in snapshot["services"]} == {"A", "P", "M"}
         seq0 = snapshot["seq"]
+        listed = server.client().get(server.url + "/api/services").json()
+        assert [s["id"] for s in listed] == [1, 2, 3]
+        assert {"id", "name", "prefix", "waiting", "estimated_wait_min", "open"} <= set(listed[0])
+        counters = server.client().get(server.url + "/api/counters").json()
+        assert counters[0]["services"] == [1, 2, 3] and counters[0]["name"] == "Schalter 1"
 
         first = server.issue(1)
         second = server.issue(1)

@@ -172,7 +172,7 @@ class Base:
 
     def services(self) -> list[dict]:
         with self.store.read() as tx:
-            return self._services_view(QueueFigures.read(tx, self.clock.day()))
+            return self._services_view(QueueFigures.read(tx, self.clock))
 
     def counters(self) -> list[dict]:
         with self.store.read() as tx:
