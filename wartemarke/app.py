@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, has_request_context, jsonify, request
+from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -163,6 +163,13 @@ def _register_screens(app: Flask) -> None:
 
     for blueprint in (kiosk, counter, display, phone):
         app.register_blueprint(blueprint)
+
+    @app.get("/")
+    def start_page():
+        state = app.extensions["wartemarke"]
+        return render_template(
+            "index.html", venue=state.settings.site.venue, base_url=state.public_base_url()
+        )
 
 
 def _error_handlers(app: Flask) -> None:

@@ -5,19 +5,26 @@
   anything not addressed to 127.0.0.1/localhost is aborted and recorded, and so are websockets
   to other hosts; at teardown the test fails if the page tried to leave the machine, threw a
   JavaScript error or broke the Content-Security-Policy.
+* ``server_pool.take(site)`` hands out a fresh, running server for a site file and starts the
+  next one in the background meanwhile, so tests do not wait for server start-ups one by one.
 * Without /usr/bin/chromium (or the playwright package) the browser tests are skipped with the
   reason, unless WARTEMARKE_REQUIRE_BROWSER=1 (CI), where that is a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,6 +76,54 @@ def browser():
         browser.close()
 
 
+class ServerPool:
+    """Fresh servers (own data dir, own port) for one site file each, started one ahead."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.tmp = tmp_path_factory
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="server-pool")
+        self.waiting: dict[str, deque[Future]] = {}
+        self.handed_out: list[Server] = []
+
+    def _start(self, site: str) -> Future:
+        data_dir = self.tmp.mktemp("server")
+        (data_dir / "site.toml").write_text(site, encoding="utf-8")
+        server = Server(data_dir, extra=["--config", str(data_dir / "site.toml")])
+        return self.executor.submit(server.start)
+
+    def warm(self, site: str) -> None:
+        """Start a server for this site in the background now, for a test that comes later."""
+        queue = self.waiting.setdefault(site, deque())
+        if not queue:
+            queue.append(self._start(site))
+
+    def take(self, site: str) -> Server:
+        queue = self.waiting.setdefault(site, deque())
+        if not queue:
+            queue.append(self._start(site))
+        server = queue.popleft().result()
+        queue.append(self._start(site))  # the next test's server starts while this one runs
+        self.handed_out.append(server)
+        return server
+
+    def close(self) -> None:
+        for queue in self.waiting.values():
+            for future in queue:
+                if not future.cancel():
+                    with contextlib.suppress(Exception):  # a spare that failed to start
+                        self.handed_out.append(future.result())
+        self.executor.shutdown()
+        for server in self.handed_out:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory):
+    pool = ServerPool(tmp_path_factory)
+    yield pool
+    pool.close()
+
+
 @dataclass
 class Guard:
     """What the pages of one test did that they must not do."""
@@ -77,6 +132,7 @@ class Guard:
     page_errors: list[str] = field(default_factory=list)
     csp: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    ws_sent: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         assert not self.external, f"requests left 127.0.0.1: {self.external}"
@@ -129,10 +185,13 @@ def open_page(browser, guard):
         context.route("**/*", route)
         page = context.new_page()
         page.on("request", lambda request: guard.requests.append(request.url))
-        page.on(
-            "websocket",
-            lambda ws: None if is_local(ws.url) else guard.external.append(ws.url),
-        )
+
+        def on_websocket(ws):
+            if not is_local(ws.url):
+                guard.external.append(ws.url)
+            ws.on("framesent", lambda payload: guard.ws_sent.append(str(payload)))
+
+        page.on("websocket", on_websocket)
         page.on("pageerror", lambda error: guard.page_errors.append(str(error)))
         page.on("console", on_console)
         page.goto(url)

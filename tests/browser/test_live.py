@@ -7,6 +7,8 @@ request, calls de-duplicated, a fresh start accepted after a disconnect.
 
 from __future__ import annotations
 
+from tests.browser.test_kiosk import SITE
+
 SCRIPT = """
 async () => {
   const log = [];
@@ -59,14 +61,14 @@ async () => {
   socket.fire("connect");
   socket.fire("queue", {seq: 3});
   socket.fire("disconnect", "io server disconnect");            // ended by the server
-  await new Promise(resolve => setTimeout(resolve, 800));
+  await new Promise(resolve => setTimeout(resolve, 650));
   return {got, statuses, log, seqBefore, seq: conn.seq};
 }
 """
 
 
-def test_live_orders_and_dedupes_events(make_server, open_page):
-    server = make_server()
+def test_live_orders_and_dedupes_events(server_pool, open_page):
+    server = server_pool.take(SITE)
     page = open_page(server.url + "/kiosk/")
     result = page.evaluate(SCRIPT)
     assert result["got"] == [

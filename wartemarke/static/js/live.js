@@ -27,7 +27,7 @@
  * - After a disconnect the last seq is forgotten: the server may have restarted (even with a
  *   fresh database), and the snapshot it sends on every connect is taken as the new truth.
  * - Status: "offline" as soon as the connection drops or cannot be made, "online" once the
- *   namespace is connected again. Socket.IO reconnects by itself, retrying every 0.5-3 s; if
+ *   namespace is connected again. Socket.IO reconnects by itself, retrying every 0.5-2 s; if
  *   the server ends the session explicitly, this helper reconnects too.
  *
  * Options (third argument, all optional):
@@ -81,7 +81,7 @@
       {
         transports: ["websocket"],
         reconnectionDelay: 500,
-        reconnectionDelayMax: 3000,
+        reconnectionDelayMax: 2000,
         randomizationFactor: 0.3,
         timeout: 8000,
       },

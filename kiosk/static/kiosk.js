@@ -1,0 +1,808 @@
+/*
+ * The touchscreen kiosk: a walk-in visitor taps a service and gets a queue number.
+ *
+ * Data: GET /api/services once at start, then live over Socket.IO /display (snapshot on every
+ * connect, queue after every change) through Wartemarke.live (static/js/live.js). No polling.
+ * Issuing: POST /api/tickets with the kiosk's device id (X-Wartemarke-Device, random, kept in
+ * localStorage). One request at a time: a tap while a request is in flight or while the
+ * confirmation is up never issues a second ticket.
+ *
+ * Texts come from static/i18n/<lang>.json (one file per language, listed in <body
+ * data-languages>); plural forms follow Intl.PluralRules ("zero" is used for 0 when given).
+ * Everything from the server is written with textContent. No inline scripts or styles (CSP).
+ * Plain ES2019.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var params = new URLSearchParams(window.location.search);
+  var DEVICE_KEY = "wartemarke.kiosk.device";
+  var AFTER_RETURN_GUARD_MS = 800; // a quick second tap on "Fertig" must not hit a service
+  var PENDING_VISUAL_DELAY_MS = 250; // no flicker for fast answers
+  var OFFLINE_INDICATOR_DELAY_MS = 1000; // no flash for a blip
+  var MESSAGE_SECONDS = 12;
+
+  function setting(name, fallback, min, max) {
+    var raw = params.get(name);
+    if (raw === null) raw = body.getAttribute("data-" + name.replace(/_/g, "-"));
+    var value = Number(raw);
+    if (raw === null || raw === "" || !isFinite(value)) return fallback;
+    return Math.min(max, Math.max(min, value));
+  }
+
+  var languages = (body.getAttribute("data-languages") || "de")
+    .split(",")
+    .map(function (code) {
+      return code.trim().toLowerCase();
+    })
+    .filter(function (code) {
+      return /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(code);
+    });
+  if (!languages.length) languages = ["de"];
+  var defaultLang = languages.indexOf(params.get("lang")) >= 0 ? params.get("lang") : languages[0];
+
+  var config = {
+    confirmSeconds: setting("confirm_seconds", 15, 2, 300),
+    idleSeconds: setting("idle_seconds", 90, 10, 3600),
+    i18nBase: body.getAttribute("data-i18n-base") || "/kiosk/static/i18n/",
+    api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
+    requestTimeoutMs: 10000,
+  };
+
+  // --- elements -----------------------------------------------------------------------------
+  function $(id) {
+    return document.getElementById(id);
+  }
+  var el = {
+    app: $("app"),
+    main: document.querySelector(".k-main"),
+    venueName: $("venue-name"),
+    venueHours: $("venue-hours"),
+    venueHoursText: $("venue-hours-text"),
+    start: $("screen-start"),
+    closed: $("screen-closed"),
+    ticket: $("screen-ticket"),
+    services: $("services"),
+    noServices: $("no-services"),
+    message: $("start-message"),
+    messageText: $("start-message-text"),
+    closedOpens: $("closed-opens"),
+    ticketLabel: $("ticket-label"),
+    ticketNumber: $("ticket-number"),
+    ticketService: $("ticket-service"),
+    ticketAhead: $("ticket-ahead"),
+    ticketWait: $("ticket-wait"),
+    qrBox: $("ticket-qr-box"),
+    qr: $("ticket-qr"),
+    print: $("ticket-print"),
+    printText: $("ticket-print-text"),
+    done: $("ticket-done"),
+    countdown: $("ticket-countdown"),
+    progress: $("ticket-progress"),
+    langButtons: $("lang-buttons"),
+    connection: $("connection"),
+    template: $("service-template"),
+  };
+
+  // --- state --------------------------------------------------------------------------------
+  var state = {
+    lang: defaultLang,
+    dicts: {},
+    services: [],
+    venue: null,
+    loaded: false, // any service list received yet
+    liveVersion: 0, // grows with every live update, so a slower fetch cannot overwrite it
+    status: "connecting",
+    locked: false, // a request in flight or the confirmation showing
+    pendingId: null,
+    guardUntil: 0,
+    ticket: null,
+    message: null, // {key, kind}
+    lastTouch: Date.now(),
+    retrying: false, // waiting to try once more after a 429
+  };
+  var timers = { pending: 0, message: 0, countdown: 0, retry: 0, offline: 0 };
+  var cards = {}; // service id -> card elements
+
+  // --- device id ----------------------------------------------------------------------------
+  function randomId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      })
+      .join("");
+  }
+
+  var deviceId = (function () {
+    try {
+      var id = window.localStorage.getItem(DEVICE_KEY);
+      if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+        id = "kiosk-" + randomId();
+        window.localStorage.setItem(DEVICE_KEY, id);
+      }
+      return id;
+    } catch (err) {
+      return "kiosk-" + randomId(); // storage disabled: one id per page load
+    }
+  })();
+
+  // --- texts --------------------------------------------------------------------------------
+  function lookup(lang, key) {
+    var dict = state.dicts[lang];
+    return dict && Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : undefined;
+  }
+
+  function raw(key) {
+    var value = lookup(state.lang, key);
+    if (value === undefined) value = lookup(languages[0], key);
+    return value;
+  }
+
+  function locale() {
+    return raw("_locale") || state.lang;
+  }
+
+  function formatNumber(n) {
+    try {
+      return new Intl.NumberFormat(locale()).format(n);
+    } catch (err) {
+      return String(n);
+    }
+  }
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined ? String(values[name]) : all;
+    });
+  }
+
+  /** The text for key in the current language; undefined if no language has it. */
+  function t(key, values) {
+    var value = raw(key);
+    if (value === undefined || typeof value === "object") return undefined;
+    return fill(value, values);
+  }
+
+  /** A text with plural forms: {"zero"?, "one", "few", "many", "other"} by Intl.PluralRules. */
+  function plural(key, n) {
+    var forms = raw(key);
+    if (!forms || typeof forms !== "object") return undefined;
+    var form = "other";
+    try {
+      form = new Intl.PluralRules(locale()).select(n);
+    } catch (err) {
+      form = n === 1 ? "one" : "other";
+    }
+    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other;
+    return text === undefined ? undefined : fill(text, { n: formatNumber(n) });
+  }
+
+  function setText(node, text) {
+    if (text !== undefined && node.textContent !== text) node.textContent = text;
+  }
+
+  function formatWait(minutes) {
+    if (typeof minutes !== "number" || !isFinite(minutes) || minutes < 0) return undefined;
+    minutes = Math.round(minutes);
+    if (minutes === 0) return t("wait_none");
+    if (minutes < 60) return t("wait", { min: formatNumber(minutes) });
+    var rounded = Math.round(minutes / 5) * 5;
+    var h = Math.floor(rounded / 60);
+    var m = rounded % 60;
+    if (m === 0) return t("wait_hours_only", { h: formatNumber(h) });
+    return t("wait_hours", { h: formatNumber(h), min: formatNumber(m) });
+  }
+
+  function loadLanguage(lang) {
+    if (state.dicts[lang]) return Promise.resolve(state.dicts[lang]);
+    return fetch(config.i18nBase + encodeURIComponent(lang) + ".json", { cache: "no-cache" })
+      .then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.json();
+      })
+      .then(function (dict) {
+        if (dict && typeof dict === "object") state.dicts[lang] = dict;
+        return dict;
+      });
+  }
+
+  function loadLanguages() {
+    return Promise.all(
+      languages.map(function (lang) {
+        return loadLanguage(lang).catch(function () {
+          return null; // tried again on the next reconnect
+        });
+      })
+    ).then(function () {
+      renderLanguageButtons();
+      applyLanguage();
+    });
+  }
+
+  function setLanguage(lang) {
+    if (languages.indexOf(lang) < 0 || lang === state.lang) return;
+    if (state.dicts[lang]) {
+      state.lang = lang;
+      applyLanguage();
+      return;
+    }
+    loadLanguage(lang).then(
+      function () {
+        state.lang = lang;
+        applyLanguage();
+      },
+      function () {
+        return null; // no texts for it (yet): stay in the current language
+      }
+    );
+  }
+
+  function applyLanguage() {
+    var root = document.documentElement;
+    root.lang = state.lang;
+    root.dir = lookup(state.lang, "_dir") === "rtl" ? "rtl" : "ltr";
+    var nodes = document.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) {
+      setText(nodes[i], t(nodes[i].getAttribute("data-i18n")));
+    }
+    var labelled = document.querySelectorAll("[data-i18n-label]");
+    for (var k = 0; k < labelled.length; k++) {
+      var label = t(labelled[k].getAttribute("data-i18n-label"));
+      if (label) labelled[k].setAttribute("aria-label", label);
+    }
+    var title = t("title");
+    if (title) document.title = title + " – " + el.venueName.textContent;
+    var buttons = el.langButtons.querySelectorAll("button");
+    for (var j = 0; j < buttons.length; j++) {
+      var active = buttons[j].getAttribute("data-lang") === state.lang;
+      buttons[j].setAttribute("aria-pressed", active ? "true" : "false");
+    }
+    render();
+    if (state.ticket) renderTicket();
+    renderMessage();
+  }
+
+  function renderLanguageButtons() {
+    if (el.langButtons.childElementCount === languages.length) {
+      // Names may have arrived late: refresh the labels.
+      Array.prototype.forEach.call(el.langButtons.children, function (button) {
+        var code = button.getAttribute("data-lang");
+        setText(button, lookup(code, "_name") || code.toUpperCase());
+      });
+      return;
+    }
+    el.langButtons.textContent = "";
+    languages.forEach(function (code) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "k-lang-button";
+      button.setAttribute("data-lang", code);
+      button.setAttribute("lang", code);
+      button.setAttribute("aria-pressed", code === state.lang ? "true" : "false");
+      button.textContent = lookup(code, "_name") || code.toUpperCase();
+      button.addEventListener("click", function () {
+        setLanguage(code);
+      });
+      el.langButtons.appendChild(button);
+    });
+  }
+
+  // --- services -----------------------------------------------------------------------------
+  var KNOWN = { open: 1, closed: 1, outside_hours: 1, full: 1 };
+
+  /** "open" | "closed" | "outside_hours" | "full" | "unavailable", from whatever is given. */
+  function availabilityOf(service) {
+    var a = service.availability;
+    if (KNOWN[a]) return a === "open" && service.open === false ? "closed" : a;
+    if (service.open === false) return typeof a === "string" ? "unavailable" : "closed";
+    return "open"; // an older server without the field: it answers 409 if it is not
+  }
+
+  function venueClosed() {
+    var list = state.services;
+    if (!list.length) return false;
+    var anyOpen = list.some(function (s) {
+      return availabilityOf(s) === "open";
+    });
+    if (anyOpen) return false;
+    var allOutside = list.every(function (s) {
+      return availabilityOf(s) === "outside_hours";
+    });
+    return allOutside || Boolean(state.venue && state.venue.open === false);
+  }
+
+  function createCard(id) {
+    var item = el.template.content.firstElementChild.cloneNode(true);
+    var card = {
+      item: item,
+      button: item.querySelector(".k-service"),
+      badge: item.querySelector(".k-service-badge"),
+      name: item.querySelector(".k-service-name"),
+      desc: item.querySelector(".k-service-desc"),
+      meta: item.querySelector(".k-service-meta"),
+      waitingBox: item.querySelector(".k-meta-waiting"),
+      waiting: item.querySelector(".k-waiting-text"),
+      waitBox: item.querySelector(".k-meta-wait"),
+      wait: item.querySelector(".k-wait-text"),
+      reason: item.querySelector(".k-service-reason"),
+      reasonText: item.querySelector(".k-reason-text"),
+      pendingText: item.querySelector(".k-pending-text"),
+    };
+    card.button.setAttribute("data-service-id", id);
+    card.button.addEventListener("click", function () {
+      onServiceTap(id);
+    });
+    cards[id] = card;
+    return card;
+  }
+
+  function updateCard(card, service) {
+    var availability = availabilityOf(service);
+    var open = availability === "open";
+    var name = typeof service.name === "string" ? service.name : "";
+    var prefix = typeof service.prefix === "string" && service.prefix ? service.prefix : "";
+    setText(card.badge, prefix || name.charAt(0));
+    setText(card.name, name);
+    var description = typeof service.description === "string" ? service.description : "";
+    setText(card.desc, description);
+    card.desc.hidden = !description;
+
+    var waiting = typeof service.waiting === "number" ? service.waiting : null;
+    if (waiting !== null) setText(card.waiting, plural("waiting", waiting));
+    card.waitingBox.hidden = waiting === null;
+    var wait = formatWait(service.estimated_wait_min);
+    if (wait !== undefined) setText(card.wait, wait);
+    card.waitBox.hidden = wait === undefined;
+
+    card.meta.hidden = !open;
+    card.reason.hidden = open;
+    if (!open) setText(card.reasonText, t("reason_" + availability));
+    card.button.disabled = !open;
+    card.button.setAttribute("data-availability", availability);
+    card.item.classList.toggle("is-unavailable", !open);
+    setText(card.pendingText, t(state.retrying ? "slow_down" : "pending"));
+  }
+
+  function render() {
+    var list = state.services;
+    var seen = {};
+    list.forEach(function (service, index) {
+      var id = String(service.id);
+      if (seen[id]) return;
+      seen[id] = true;
+      var card = cards[id] || createCard(id);
+      updateCard(card, service);
+      if (el.services.children[index] !== card.item) {
+        el.services.insertBefore(card.item, el.services.children[index] || null);
+      }
+    });
+    Object.keys(cards).forEach(function (id) {
+      if (!seen[id]) {
+        cards[id].item.remove();
+        delete cards[id];
+      }
+    });
+    var count = String(el.services.childElementCount);
+    el.services.setAttribute("data-count", count);
+    // Five or more services: the compact layout, so that all fit without scrolling.
+    el.app.setAttribute("data-density", list.length >= 5 ? "compact" : "comfortable");
+    el.services.setAttribute("aria-busy", state.loaded ? "false" : "true");
+    el.noServices.hidden = !state.loaded || list.length > 0;
+
+    var venue = state.venue || {};
+    if (typeof venue.name === "string" && venue.name) setText(el.venueName, venue.name);
+    var closesAt = typeof venue.closes_at === "string" ? venue.closes_at : null;
+    var showHours = Boolean(closesAt) && !venueClosed();
+    if (showHours) setText(el.venueHoursText, t("open_until", { time: closesAt }));
+    el.venueHours.hidden = !showHours;
+    var opensAt = typeof venue.opens_at === "string" && venue.opens_at ? venue.opens_at : null;
+    setText(el.closedOpens, opensAt ? t("closed_opens", { time: opensAt }) : t("closed_later"));
+    showScreen();
+  }
+
+  function showScreen() {
+    var screen = state.ticket ? "ticket" : venueClosed() ? "closed" : "start";
+    el.start.hidden = screen !== "start";
+    el.closed.hidden = screen !== "closed";
+    el.ticket.hidden = screen !== "ticket";
+    el.app.setAttribute("data-screen", screen);
+    fitLayout();
+  }
+
+  /**
+   * Everything on one screen, without scrolling: on a small screen or with many services the
+   * whole layout is scaled down in steps (to 70 % at most; beyond that the list scrolls).
+   * Synchronous, so nothing is painted in between.
+   */
+  function fitLayout() {
+    var main = el.main;
+    var next = 1;
+    body.style.setProperty("--k-fit", "1");
+    while (main.scrollHeight > main.clientHeight + 1 && next > 0.7) {
+      next = Math.round((next - 0.05) * 100) / 100;
+      body.style.setProperty("--k-fit", String(next));
+    }
+    el.app.setAttribute("data-fit", String(next));
+  }
+
+  function applyServices(list) {
+    if (!Array.isArray(list)) return;
+    state.services = list.filter(function (s) {
+      return s && typeof s === "object" && s.id !== undefined && s.id !== null;
+    });
+    state.loaded = true;
+    state.liveVersion += 1;
+    render();
+  }
+
+  function findService(id) {
+    for (var i = 0; i < state.services.length; i++) {
+      if (String(state.services[i].id) === id) return state.services[i];
+    }
+    return null;
+  }
+
+  function refreshServices() {
+    var version = state.liveVersion;
+    return fetch(config.api + "/services", { cache: "no-store" })
+      .then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.json();
+      })
+      .then(function (list) {
+        // A live update that arrived meanwhile is newer than this answer.
+        if (state.liveVersion === version) applyServices(list);
+      })
+      .catch(function () {
+        return null; // the live connection brings the list once the server is back
+      });
+  }
+
+  // --- messages on the start screen ---------------------------------------------------------
+  function showMessage(key, kind) {
+    state.message = { key: key, kind: kind || "error" };
+    window.clearTimeout(timers.message);
+    if (kind !== "connection") {
+      timers.message = window.setTimeout(hideMessage, MESSAGE_SECONDS * 1000);
+    }
+    renderMessage();
+  }
+
+  function hideMessage() {
+    window.clearTimeout(timers.message);
+    state.message = null;
+    renderMessage();
+  }
+
+  function renderMessage() {
+    var message = state.message;
+    el.message.hidden = !message;
+    if (!message) return;
+    el.message.setAttribute("data-kind", message.kind);
+    setText(el.messageText, t(message.key));
+  }
+
+  // --- issuing ------------------------------------------------------------------------------
+  function onServiceTap(id) {
+    state.lastTouch = Date.now();
+    if (state.locked || state.ticket || Date.now() < state.guardUntil) return;
+    var service = findService(id);
+    if (!service || availabilityOf(service) !== "open") return;
+    lock(id);
+    hideMessage();
+    issue(service, 0);
+  }
+
+  function lock(id) {
+    state.locked = true;
+    state.pendingId = id;
+    el.app.classList.add("is-locked");
+    window.clearTimeout(timers.pending);
+    timers.pending = window.setTimeout(function () {
+      var card = cards[id];
+      if (!state.locked || !card) return;
+      el.app.classList.add("is-pending");
+      card.item.classList.add("is-pending");
+    }, PENDING_VISUAL_DELAY_MS);
+  }
+
+  function unlock() {
+    window.clearTimeout(timers.pending);
+    window.clearTimeout(timers.retry);
+    state.locked = false;
+    state.retrying = false;
+    state.pendingId = null;
+    el.app.classList.remove("is-locked", "is-pending");
+    Object.keys(cards).forEach(function (id) {
+      cards[id].item.classList.remove("is-pending");
+    });
+  }
+
+  function post(url, payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timeout = window.setTimeout(function () {
+      if (controller) controller.abort();
+    }, config.requestTimeoutMs);
+    return fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-Wartemarke-Device": deviceId,
+      },
+      body: JSON.stringify(payload),
+      cache: "no-store",
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try {
+            data = text ? JSON.parse(text) : null;
+          } catch (err) {
+            data = null;
+          }
+          return { status: res.status, headers: res.headers, body: data };
+        });
+      })
+      .finally(function () {
+        window.clearTimeout(timeout);
+      });
+  }
+
+  function retryAfterSeconds(answer) {
+    var seconds = answer.body && Number(answer.body.retry_after);
+    if (!isFinite(seconds) || seconds <= 0) seconds = Number(answer.headers.get("Retry-After"));
+    if (!isFinite(seconds) || seconds <= 0) seconds = 2;
+    return Math.min(30, Math.max(0.5, seconds));
+  }
+
+  function issue(service, attempt) {
+    post(config.api + "/tickets", { service: service.id, lang: state.lang })
+      .then(function (answer) {
+        onAnswer(service, attempt, answer);
+      }, onNoAnswer)
+      .catch(function (err) {
+        if (window.console) window.console.error("kiosk: ticket answer not shown", err);
+        if (!state.ticket) {
+          unlock();
+          showMessage("error", "error");
+        }
+      });
+  }
+
+  function onAnswer(service, attempt, answer) {
+    var ticket = answer.body;
+    if (answer.status === 201 && ticket && typeof ticket.number === "string") {
+      showTicket(ticket, service);
+    } else if (answer.status === 429 && attempt === 0) {
+      state.retrying = true;
+      var card = cards[String(service.id)];
+      if (card) {
+        setText(card.pendingText, t("slow_down"));
+        el.app.classList.add("is-pending");
+        card.item.classList.add("is-pending");
+      }
+      showMessage("slow_down", "info");
+      timers.retry = window.setTimeout(function () {
+        issue(service, 1);
+      }, retryAfterSeconds(answer) * 1000);
+    } else if (answer.status === 429) {
+      unlock();
+      showMessage("try_again", "info");
+    } else if (answer.status === 409) {
+      unlock();
+      showMessage("service_closed_now", "info");
+      refreshServices();
+    } else {
+      unlock();
+      showMessage("error", "error");
+      if (answer.status === 404) refreshServices();
+    }
+  }
+
+  /** No answer: the server is away (restarting, network). Nothing was shown, so the visitor
+   * may tap again once the connection is back. */
+  function onNoAnswer() {
+    unlock();
+    showMessage("connecting", "connection");
+    refreshServices().then(function () {
+      if (state.status === "online" && state.message && state.message.kind === "connection") {
+        // The live connection never dropped: the server answers again; let it go soon.
+        window.clearTimeout(timers.message);
+        timers.message = window.setTimeout(hideMessage, 4000);
+      }
+    });
+  }
+
+  // --- the confirmation ---------------------------------------------------------------------
+  function showTicket(ticket, service) {
+    window.clearTimeout(timers.pending);
+    window.clearTimeout(timers.retry);
+    state.retrying = false;
+    hideMessage();
+    state.ticket = { data: ticket, serviceName: service && service.name };
+    el.app.classList.remove("is-pending");
+    el.qrBox.hidden = true;
+    el.qr.removeAttribute("src");
+    if (typeof ticket.token === "string" && ticket.token) {
+      el.qr.src = config.api + "/tickets/" + encodeURIComponent(ticket.token) + "/qr.svg";
+      el.qrBox.hidden = false;
+    }
+    renderTicket();
+    showScreen();
+    fitNumber();
+    startCountdown();
+    el.ticketLabel.focus({ preventScroll: true });
+  }
+
+  function renderTicket() {
+    var ticket = state.ticket.data;
+    setText(el.ticketNumber, ticket.number);
+    var serviceName =
+      typeof ticket.service_name === "string" && ticket.service_name
+        ? ticket.service_name
+        : state.ticket.serviceName || "";
+    setText(el.ticketService, serviceName);
+    el.ticketService.hidden = !serviceName;
+
+    var ahead = typeof ticket.people_ahead === "number" ? ticket.people_ahead : null;
+    if (ahead !== null) setText(el.ticketAhead, plural("ahead", ahead));
+    el.ticketAhead.parentNode.hidden = ahead === null;
+    var wait = formatWait(ticket.estimated_wait_min);
+    if (wait !== undefined) setText(el.ticketWait, wait);
+    el.ticketWait.parentNode.hidden = wait === undefined;
+
+    el.qr.alt = t("qr_alt") || "";
+    var print = ticket.print;
+    el.print.hidden = print !== "queued" && print !== "printer_unavailable";
+    el.print.setAttribute("data-print", String(print));
+    if (print === "queued") setText(el.printText, t("printing"));
+    if (print === "printer_unavailable") setText(el.printText, t("printer_unavailable"));
+    el.app.classList.toggle("is-printer-down", print === "printer_unavailable");
+    renderCountdown();
+  }
+
+  /** The number as big as the stylesheet says, but never cut off (long numbers, narrow screens). */
+  function fitNumber() {
+    var node = el.ticketNumber;
+    node.style.fontSize = "";
+    var size = parseFloat(window.getComputedStyle(node).fontSize);
+    while (node.scrollWidth > node.clientWidth && size > 60) {
+      size = Math.floor(size * 0.92);
+      node.style.fontSize = size + "px";
+    }
+  }
+
+  var countdownEndsAt = 0;
+
+  function startCountdown() {
+    var seconds = config.confirmSeconds;
+    countdownEndsAt = Date.now() + seconds * 1000;
+    var bar = el.progress;
+    bar.style.transition = "none";
+    bar.style.transform = "scaleX(1)";
+    void bar.offsetWidth; // start the transition from full width
+    bar.style.transition = "transform " + seconds + "s linear";
+    bar.style.transform = "scaleX(0)";
+    window.clearInterval(timers.countdown);
+    timers.countdown = window.setInterval(function () {
+      if (Date.now() >= countdownEndsAt) backToStart();
+      else renderCountdown();
+    }, 250);
+    renderCountdown();
+  }
+
+  function renderCountdown() {
+    var left = Math.max(0, Math.ceil((countdownEndsAt - Date.now()) / 1000));
+    setText(el.countdown, t("back_in", { s: formatNumber(left) }));
+  }
+
+  function backToStart() {
+    if (!state.ticket) return;
+    window.clearInterval(timers.countdown);
+    state.ticket = null;
+    el.qr.removeAttribute("src");
+    el.app.classList.remove("is-printer-down");
+    unlock();
+    state.guardUntil = Date.now() + AFTER_RETURN_GUARD_MS;
+    if (state.lang !== defaultLang) setLanguage(defaultLang); // the next visitor starts fresh
+    showScreen();
+  }
+
+  // --- connection ---------------------------------------------------------------------------
+  function onStatus(status) {
+    state.status = status;
+    window.clearTimeout(timers.offline);
+    if (status === "online") {
+      el.connection.hidden = true;
+      el.app.classList.remove("is-offline");
+      if (state.message && state.message.kind === "connection") hideMessage();
+      if (Object.keys(state.dicts).length < languages.length) loadLanguages();
+    } else {
+      timers.offline = window.setTimeout(function () {
+        el.connection.hidden = false;
+        el.app.classList.add("is-offline");
+      }, OFFLINE_INDICATOR_DELAY_MS);
+    }
+  }
+
+  function connect() {
+    if (!window.Wartemarke || typeof window.Wartemarke.live !== "function") return null;
+    try {
+      return window.Wartemarke.live(
+        "/display",
+        {
+          snapshot: function (snapshot) {
+            if (snapshot.venue && typeof snapshot.venue === "object") state.venue = snapshot.venue;
+            applyServices(snapshot.services);
+          },
+          queue: function (queue) {
+            applyServices(queue.services);
+          },
+        },
+        {
+          onStatus: onStatus,
+          // Staff see each screen of the venue (connected or when last seen) by this name.
+          socketOptions: { auth: { device: deviceId, kind: "kiosk" } },
+        }
+      );
+    } catch (err) {
+      if (window.console) window.console.error("kiosk: no live connection", err);
+      return null;
+    }
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+  el.done.addEventListener("click", backToStart);
+  window.addEventListener("resize", function () {
+    fitLayout();
+    if (state.ticket) fitNumber();
+  });
+  el.qr.addEventListener("error", function () {
+    el.qrBox.hidden = true; // no QR code from this server: the number is what counts
+  });
+  el.ticketLabel.setAttribute("tabindex", "-1");
+
+  // A kiosk has no use for the context menu, text selection or dragging on long presses.
+  document.addEventListener("contextmenu", function (event) {
+    event.preventDefault();
+  });
+  document.addEventListener("dragstart", function (event) {
+    event.preventDefault();
+  });
+  document.addEventListener(
+    "pointerdown",
+    function () {
+      state.lastTouch = Date.now();
+    },
+    true
+  );
+
+  // Back to the default language when a visitor walked away from the start screen.
+  window.setInterval(function () {
+    if (state.ticket || state.lang === defaultLang) return;
+    if (Date.now() - state.lastTouch > config.idleSeconds * 1000) setLanguage(defaultLang);
+  }, 5000);
+
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () {
+      fitLayout();
+      if (state.ticket) fitNumber();
+    });
+  }
+
+  renderLanguageButtons();
+  applyLanguage();
+  loadLanguages();
+  refreshServices();
+  connect();
+})();
