@@ -28,7 +28,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0
-POLL_SECONDS = 10.0
+POLL_SECONDS = 5.0  # how soon staff learn of paper out while nothing prints
 INTERRUPTED = "interrupted while printing: it may not have come out; reprint if needed"
 
 
