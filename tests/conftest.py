@@ -133,19 +133,25 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def add_users(self, users: list[tuple[str, str, str]]) -> None:
+        """(name, password, role) accounts, written straight into the store: the CLI's own
+        tests cover ``wartemarke user add``; here it would only cost a process per account."""
+        from datetime import UTC, datetime
+
+        from wartemarke.auth import hash_password
+        from wartemarke.store import open_store
+
+        url = self.env.get("WARTEMARKE_DATABASE") or f"sqlite:///{self.data_dir}/wartemarke.sqlite3"
+        store = open_store(url)
+        try:
+            with store.write(publish=False) as tx:
+                for name, password, role in users:
+                    tx.add_user(name, hash_password(password), role, datetime.now(UTC))
+        finally:
+            store.dispose()
+
     def add_user(self, name: str, password: str, role: str = "clerk") -> None:
-        result = wartemarke(
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            data_dir=self.data_dir,
-            stdin=password + "\n",
-            env=self.env,
-        )
-        assert result.returncode == 0, result.stderr
+        self.add_users([(name, password, role)])
 
     def client(self) -> requests.Session:
         return requests.Session()
@@ -176,8 +182,7 @@ def make_server(tmp_path):
             (data_dir / "site.toml").write_text(site, encoding="utf-8")
             args += ["--config", str(data_dir / "site.toml")]
         server = Server(data_dir, extra=args, env=env or {})
-        for i in range(1, clerks + 1):
-            server.add_user(f"clerk{i}", f"secret-{i}")
+        server.add_users([(f"clerk{i}", f"secret-{i}", "clerk") for i in range(1, clerks + 1)])
         started.append(server)
         return server.start()
 
