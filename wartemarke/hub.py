@@ -41,6 +41,12 @@ class Hub:
         self.socketio = socketio
         self.ops: Operations | None = None
         self.devices = Devices()
+        # Phones connected to this process (sid -> token). With one process these are all the
+        # phones, so only their tickets need a fresh status after a change; with several
+        # processes sharing a message queue, the changing process cannot know which phones the
+        # others hold and sends the status of every waiting ticket.
+        self.phones: dict[str, str] = {}
+        self.shared = socketio.server_options.get("client_manager") is not None
 
     def bind(self, ops: Operations) -> None:
         self.ops = ops
@@ -77,7 +83,12 @@ class Hub:
             except DomainError:
                 return False  # unknown token: nothing to see here
             join_room(token)
+            self.phones[request.sid] = token
             emit("status", status)
+
+        @sio.on("disconnect", namespace=TICKET)
+        def ticket_disconnect(*_args):
+            self.phones.pop(request.sid, None)
 
         @sio.on("connect", namespace=STAFF)
         def staff_connect(auth=None):
@@ -120,7 +131,8 @@ class Hub:
                 self.socketio.emit("queue", queue, namespace=ns)
             for ticket in change.tickets:
                 self.socketio.emit("ticket", {"seq": change.seq, **ticket}, namespace=STAFF)
-            for token, status in self.ops.visitor_statuses(change.tokens).items():
+            watched = None if self.shared else set(self.phones.values())
+            for token, status in self.ops.visitor_statuses(change.tokens, watched).items():
                 self.socketio.emit(
                     "status", {"seq": change.seq, **status}, to=token, namespace=TICKET
                 )

@@ -252,18 +252,26 @@ class Base:
             "day": ticket.day,
         }
 
-    def visitor_statuses(self, tokens: list[str] = ()) -> dict[str, dict]:
-        """The status of every waiting ticket today, and of the tickets ``tokens``, for the
-        visitors' phones. One query for the whole queue, positions counted in Python."""
+    def visitor_statuses(self, changed: list[str], watched: set[str] | None) -> dict[str, dict]:
+        """Statuses for the visitors' phones after a change: the ``changed`` tickets and every
+        waiting ticket (whose place may have moved) that is ``watched`` (None: all of them).
+        One query for the whole queue; positions are counted along it."""
+        if watched is not None and not watched and not changed:
+            return {}
         with self.store.read() as tx:
             figures = QueueFigures.read(tx, self.clock)
             day = figures.local.date().isoformat()
             out: dict[str, dict] = {}
-            ahead: dict[int, int] = {}
-            for t in waiting_in_order(tx.waiting(day), figures.services):
-                out[t.token] = self._status_view(tx, t, figures, ahead.get(t.service_id, 0))
-                ahead[t.service_id] = ahead.get(t.service_id, 0) + 1
-            for token in tokens:
+            if watched is None or watched:
+                ahead: dict[int, int] = {}
+                for token, service_id in tx.waiting_tokens(day):  # in call order
+                    if watched is None or token in watched:
+                        ticket = tx.ticket_by_token(token)
+                        out[token] = self._status_view(
+                            tx, ticket, figures, ahead.get(service_id, 0)
+                        )
+                    ahead[service_id] = ahead.get(service_id, 0) + 1
+            for token in changed:
                 if token not in out and (ticket := tx.ticket_by_token(token)) is not None:
                     out[token] = self._status_view(tx, ticket, figures)
             return out

@@ -17,6 +17,8 @@ from ..store.repository import Tx
 from .common import Actor, Base, Change, QueueFigures
 
 WITHOUT_TICKET_PREFIX = "#"  # never a service prefix (those are letters)
+# The call policy looks at the front of the queue only; the store returns it in policy order.
+QUEUE_FRONT = 50
 
 
 @dataclass
@@ -180,7 +182,8 @@ class CounterOps(Base):
         def body(a: CounterAction):
             a.resume()
             a.close_current(cases)
-            ticket = choose_next(a.tx.waiting(a.day, a.counter.service_ids), a.counter.service_ids)
+            front = a.tx.waiting(a.day, a.counter.service_ids, first=QUEUE_FRONT)
+            ticket = choose_next(front, a.counter.service_ids)
             if ticket is not None:
                 a.call(ticket)
             return ticket

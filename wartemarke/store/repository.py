@@ -270,12 +270,31 @@ class Tx:
         ).first()
         return None if row is None else _ticket(row)
 
-    def waiting(self, day: str, service_ids: list[int] | None = None) -> list[Ticket]:
+    def waiting(
+        self, day: str, service_ids: list[int] | None = None, first: int | None = None
+    ) -> list[Ticket]:
+        """Today's waiting tickets in call order (``domain.policy.queue_order_key``, mirrored
+        in SQL); with ``first``, only the front of the queue."""
         t = s.tickets
-        query = select(t).where((t.c.day == day) & (t.c.status == str(Status.WAITING)))
+        query = (
+            select(t)
+            .where((t.c.day == day) & (t.c.status == str(Status.WAITING)))
+            .order_by(t.c.priority.desc(), t.c.queued_at, t.c.id)
+        )
         if service_ids is not None:
             query = query.where(t.c.service_id.in_(service_ids))
+        if first is not None:
+            query = query.limit(first)
         return [_ticket(r) for r in self.conn.execute(query)]
+
+    def waiting_tokens(self, day: str) -> list[tuple[str, int]]:
+        """(token, service id) of today's waiting tickets in call order: a light ``waiting``."""
+        t = s.tickets
+        return self.conn.execute(
+            select(t.c.token, t.c.service_id)
+            .where((t.c.day == day) & (t.c.status == str(Status.WAITING)))
+            .order_by(t.c.priority.desc(), t.c.queued_at, t.c.id)
+        ).all()
 
     def people_ahead(self, ticket: Ticket) -> int:
         """Waiting tickets of the same service that the call policy puts before ``ticket``
