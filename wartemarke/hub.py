@@ -107,7 +107,7 @@ class Hub:
 
     def staff_snapshot(self) -> dict:
         state = self.ops.state()
-        state["counters"] = self.ops.counters()
+        state["counters"] = self.ops.counters(staff=True)
         state["waiting"] = self.ops.waiting_lists()
         state["printer"] = self.ops.spooler.state() if self.ops.spooler else None
         state["devices"] = self.devices.listing()
@@ -139,7 +139,7 @@ class Hub:
             if change.counters_changed:
                 self.socketio.emit(
                     "counters",
-                    {"seq": change.seq, "counters": self.ops.counters()},
+                    {"seq": change.seq, "counters": self.ops.counters(staff=True)},
                     namespace=STAFF,
                 )
         except Exception:  # a broken client or queue must not turn a done action into an error

@@ -74,7 +74,7 @@ class Spooler:
     def state(self) -> dict:
         with self.store.read() as tx:
             pending = [j.number for j in tx.print_jobs(("pending", "printing"))]
-            failed = [j.number for j in tx.print_jobs(("failed",))]
+            failed = [j.number for j in tx.print_jobs(("failed",)) if self._today(j)]
         return {
             "url": self.transport.url,
             "online": self.status.online,
@@ -100,10 +100,18 @@ class Spooler:
         """USB and serial calls block in C: run them on a native thread, not the event loop."""
         return gevent.get_hub().threadpool.apply(fn, args)
 
+    def _today(self, job) -> bool:
+        return self.clock.day(job.created_at) == self.clock.day()
+
     def _cycle(self) -> bool:
         """Print what is pending; True while jobs remain."""
-        with self.store.read() as tx:
-            jobs = tx.print_jobs(("pending",))
+        with self.store.write(publish=False) as tx:
+            jobs = []
+            for job in tx.print_jobs(("pending",)):
+                if self._today(job):
+                    jobs.append(job)
+                else:  # yesterday's ticket is worthless today: never print it now
+                    tx.move_print_job(job.id, "pending", "expired")
         self.status = self._blocking(self.transport.status)
         if self.status.error and not self.status.ready:
             self.last_error = self.status.error

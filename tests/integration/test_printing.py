@@ -132,3 +132,19 @@ def test_virtual_printer_renders_png_under_the_data_dir(make_server):
     ticket = server.issue(1)
     png = wait_until(lambda: list((server.data_dir / "tickets").glob(f"*_{ticket['number']}.png")))
     assert png[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reprint_never_queues_a_ticket_twice(printed_server, printer):
+    clerk = printed_server.login("clerk1", "secret-1")
+    printer.state = "cover_open"
+    paper = lambda: clerk.get(printed_server.url + "/api/printer").json()  # noqa: E731
+    wait_until(lambda: paper()["cover_open"] is True, timeout=15)
+    ticket = printed_server.issue(1)
+    wait_until(lambda: paper()["pending"] == [ticket["number"]])
+    url = f"{printed_server.url}/api/tickets/{ticket['number']}/reprint"
+    assert clerk.post(url).status_code == 202  # still pending: nothing added
+    assert paper()["pending"] == [ticket["number"]]
+    printer.state = "online"
+    printer.wait_for_jobs(1, timeout=15)
+    time.sleep(2.5)
+    assert len(printer.jobs) == 1

@@ -122,6 +122,7 @@ class Base:
                     "estimated_wait_min": figures.wait_for(s.id, waiting),
                     "open": available.open,
                     "availability": available.state,
+                    "manual_open": s.manual_open,
                     "closes_at": hhmm(available.closes_at),
                     "counters_open": sum(
                         1 for c in figures.counters if c.staffed and s.id in c.service_ids
@@ -174,19 +175,26 @@ class Base:
         with self.store.read() as tx:
             return self._services_view(QueueFigures.read(tx, self.clock))
 
-    def counters(self) -> list[dict]:
+    def counters(self, staff: bool = False) -> list[dict]:
+        """The counters; for staff also who holds each (the public list names nobody)."""
         with self.store.read() as tx:
-            return [
-                {
+            names = {u.id: u.display_name for u in tx.users()} if staff else {}
+            out = []
+            for c in tx.counters(self.clock.day()):
+                if not c.enabled:
+                    continue
+                view = {
                     "id": c.id,
                     "name": c.name,
                     "services": c.service_ids,
                     "staffed": c.held_by is not None,
                     "paused": c.paused,
                 }
-                for c in tx.counters(self.clock.day())
-                if c.enabled
-            ]
+                if staff:
+                    view["held_by"] = names.get(c.held_by)
+                    view["held_by_id"] = c.held_by
+                out.append(view)
+            return out
 
     def state(self) -> dict:
         with self.store.read() as tx:

@@ -374,4 +374,6 @@ class CounterOps(Base):
                 result["cases"] = {str(k): v for k, v in tx.cases(current.id).items()}
             holder = tx.user(counter.held_by) if counter.held_by else None
             result["counter"]["held_by"] = holder.display_name if holder else None
+            result["counter"]["held_by_id"] = counter.held_by
+            result["counter"]["held_by_me"] = counter.held_by == actor.id
             return result

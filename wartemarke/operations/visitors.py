@@ -107,7 +107,11 @@ class VisitorOps(Base):
             payload = tx.last_print_payload(ticket.id)
             if payload is None:
                 raise Conflict(f"Ticket {number} was never sent to a printer.", number=number)
-            tx.add_print_job(ticket, payload, now)
+            for job in tx.print_jobs(("failed",), ticket.id):
+                tx.move_print_job(job.id, "failed", "reprinted")
+            # A job still waiting for the printer prints anyway: never queue the ticket twice.
+            if not tx.print_jobs(("pending", "printing"), ticket.id):
+                tx.add_print_job(ticket, payload, now)
         self.spooler.notify()
         return {"number": number, "queued": True}
 

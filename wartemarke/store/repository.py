@@ -417,9 +417,12 @@ class Tx:
             .returning(s.print_jobs.c.id)
         ).scalar_one()
 
-    def print_jobs(self, statuses: tuple[str, ...]) -> list:
+    def print_jobs(self, statuses: tuple[str, ...], ticket_id: int | None = None) -> list:
         j = s.print_jobs
-        return list(self.conn.execute(select(j).where(j.c.status.in_(statuses)).order_by(j.c.id)))
+        query = select(j).where(j.c.status.in_(statuses)).order_by(j.c.id)
+        if ticket_id is not None:
+            query = query.where(j.c.ticket_id == ticket_id)
+        return list(self.conn.execute(query))
 
     def last_print_payload(self, ticket_id: int) -> dict | None:
         j = s.print_jobs
