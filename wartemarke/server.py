@@ -16,6 +16,18 @@ from .config import ConfigError
 log = logging.getLogger(__name__)
 
 
+class Handler(pywsgi.WSGIHandler):
+    def run_application(self):
+        try:
+            super().run_application()
+        finally:
+            if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                # The websocket owned the connection; what follows on it (the client's close
+                # frame) is no HTTP request. Without this, every disconnect logs a bogus
+                # "Invalid HTTP method" error.
+                self.close_connection = True
+
+
 class NoDelayWSGIServer(pywsgi.WSGIServer):
     """gevent's server with TCP_NODELAY on every connection.
 
@@ -65,6 +77,7 @@ def serve(app, sock: socket.socket, access_log: bool = False) -> None:
     server = NoDelayWSGIServer(
         sock,
         app,
+        handler_class=Handler,
         log=logging.getLogger("wartemarke.access") if access_log else None,
         error_log=logging.getLogger("wartemarke.server"),
     )
