@@ -126,3 +126,65 @@ def test_demo_and_environment_variables(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_printer_test_page(tmp_path):
+    from wartemarke.printers.decode import decode
+    from wartemarke.printers.virtual_tcp import VirtualPrinter
+
+    with VirtualPrinter() as printer:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wartemarke",
+                "printer",
+                "test",
+                "--printer",
+                printer.url,
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "online" in result.stdout and "paper ok" in result.stdout
+        text = decode(printer.wait_for_jobs(1)[0]).text
+        assert "äöüß" in text.lower() or all(c in text for c in "äöüß")
+    port = free_port()  # nothing listens there
+    down = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wartemarke",
+            "printer",
+            "test",
+            "--printer",
+            f"tcp://127.0.0.1:{port}",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert down.returncode == 1 and "OFFLINE" in down.stdout
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wartemarke",
+            "printer",
+            "test",
+            "--printer",
+            "lpt://x",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "scheme" in bad.stderr
