@@ -12,7 +12,18 @@ bp = Blueprint(
 )
 
 
+join = Blueprint("join", __name__)
+
+
 @bp.get("/")
 def page():
     state = current_app.extensions["wartemarke"]
     return render_template("kiosk/kiosk.html", venue=state.settings.site.venue)
+
+
+@join.get("/join")
+def phone():
+    """The kiosk on a visitor's own phone, opened from the wall display's QR code: take a
+    number, then follow it on the ticket's status page."""
+    state = current_app.extensions["wartemarke"]
+    return render_template("kiosk/kiosk.html", venue=state.settings.site.venue, mode="phone")

@@ -160,8 +160,9 @@ def _register_screens(app: Flask) -> None:
     from .display import bp as display
     from .display import phone
     from .kiosk import bp as kiosk
+    from .kiosk import join
 
-    for blueprint in (kiosk, counter, display, phone):
+    for blueprint in (kiosk, join, counter, display, phone):
         app.register_blueprint(blueprint)
 
     @app.get("/")

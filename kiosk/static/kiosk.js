@@ -48,6 +48,9 @@
     i18nBase: body.getAttribute("data-i18n-base") || "/kiosk/static/i18n/",
     api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
     requestTimeoutMs: 10000,
+    // "phone": the page a visitor opens from the wall display's QR code; after taking a number
+    // it goes straight to that ticket's live status page instead of the confirmation screen.
+    mode: body.getAttribute("data-mode") || "kiosk",
   };
 
   // --- elements -----------------------------------------------------------------------------
@@ -582,6 +585,10 @@
   function onAnswer(service, attempt, answer) {
     var ticket = answer.body;
     if (answer.status === 201 && ticket && typeof ticket.number === "string") {
+      if (config.mode === "phone" && typeof ticket.token === "string") {
+        window.location.assign("/t/" + encodeURIComponent(ticket.token));
+        return;
+      }
       showTicket(ticket, service);
     } else if (answer.status === 429 && attempt === 0) {
       state.retrying = true;
@@ -751,8 +758,10 @@
         },
         {
           onStatus: onStatus,
-          // Staff see each screen of the venue (connected or when last seen) by this name.
-          socketOptions: { auth: { device: deviceId, kind: "kiosk" } },
+          // Staff see each screen of the venue (connected or when last seen) by this name;
+          // visitors' phones (mode "phone") are no screens of the venue.
+          socketOptions:
+            config.mode === "kiosk" ? { auth: { device: deviceId, kind: "kiosk" } } : {},
         }
       );
     } catch (err) {

@@ -544,3 +544,11 @@ def colours_meet_wcag_aa(page) -> None:
     low = [(p["text"], round(contrast(p["fg"], p["bg"]), 2)) for p in pairs]
     low = [item for item in low if item[1] < 4.5]
     assert not low, f"text below WCAG AA contrast: {low}"
+
+
+def test_phone_join_takes_a_number_and_opens_its_status_page(server, open_page):
+    """The wall display's QR code opens /join: a number taken there leads to its status page."""
+    page = open_page(server.url + "/join", viewport={"width": 390, "height": 844}, ready=READY)
+    page.locator(".k-service").first.click()
+    page.wait_for_url("**/t/*", timeout=10_000)
+    assert "A001" in page.content()
