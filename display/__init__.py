@@ -30,7 +30,8 @@ def _state():
 
 @bp.get("/")
 def page():
-    return render_template("display/display.html", venue=_state().settings.site.venue)
+    site = _state().settings.site
+    return render_template("display/display.html", venue=site.venue, timezone=site.timezone)
 
 
 @bp.get("/join.svg")
@@ -61,12 +62,17 @@ def announce():
 @phone.get("/t/<token>")
 def ticket_page(token: str):
     """The visitor's live status page; only reachable with the ticket's unguessable token."""
-    if not TOKEN_RE.match(token):
-        return render_template("display/phone_unknown.html"), 404
+    site = _state().settings.site
     try:
+        if not TOKEN_RE.match(token):
+            raise NotFound("Unknown ticket.")
         status = _state().ops.ticket_status(token)
     except NotFound:
-        return render_template("display/phone_unknown.html"), 404
+        return render_template("display/phone_unknown.html", venue=site.venue), 404
     return render_template(
-        "display/phone.html", status=status, token=token, venue=_state().settings.site.venue
+        "display/phone.html",
+        status=status,
+        token=token,
+        venue=site.venue,
+        timezone=site.timezone,
     )

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
 KINDS = ("display", "kiosk")
 SOUND = ("ok", "blocked", "speech_unavailable", "muted")
+SPEECH = ("server", "browser", "none", "unknown")
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Device:
     connected: bool
     last_seen: float
     sound: str | None = None
+    speech: str | None = None  # how a display speaks: server WAV, the browser's voice, none
 
 
 class Devices:
@@ -54,6 +56,8 @@ class Devices:
         if device is None or sound not in SOUND:
             return False
         device.sound = sound
+        if data.get("speech") in SPEECH:
+            device.speech = data["speech"]
         device.last_seen = time.time()
         return True
 

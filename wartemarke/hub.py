@@ -17,6 +17,7 @@ With a message queue (Redis) configured, the same emits reach clients of every s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
@@ -86,6 +87,13 @@ class Hub:
             self.phones[request.sid] = token
             emit("status", status)
 
+        @sio.on("snapshot", namespace=TICKET)
+        def ticket_snapshot(_data=None):
+            token = self.phones.get(request.sid)
+            if token is not None:
+                with contextlib.suppress(DomainError):
+                    emit("status", ops.ticket_status(token))
+
         @sio.on("disconnect", namespace=TICKET)
         def ticket_disconnect(*_args):
             self.phones.pop(request.sid, None)
@@ -119,6 +127,16 @@ class Hub:
             self.socketio.emit("printer", printer, namespace=STAFF)
         except Exception:
             log.exception("broadcast of the printer state failed")
+
+    def _publish_statuses(self, change: Change) -> None:
+        try:
+            watched = None if self.shared else set(self.phones.values())
+            for token, status in self.ops.visitor_statuses(change.tokens, watched).items():
+                self.socketio.emit(
+                    "status", {"seq": change.seq, **status}, to=token, namespace=TICKET
+                )
+        except Exception:
+            log.exception("phone updates for change %s failed", change.seq)
 
     def publish(self, change: Change) -> None:
         """Broadcast one committed change. Never raises: the change is already durable."""

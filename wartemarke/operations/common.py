@@ -257,32 +257,44 @@ class Base:
             "counter_name": counter.name if counter and ticket.status.is_open_at_counter else None,
             "estimated_wait_min": wait,
             "issued_at": iso(ticket.issued_at),
+            "called_at": iso(ticket.called_at),
+            "recalls": ticket.recalls,
             "day": ticket.day,
+            **self._feedback_view(tx, ticket),
+        }
+
+    @staticmethod
+    def _feedback_view(tx: Tx, ticket: Ticket) -> dict:
+        if ticket.status is not Status.DONE:
+            return {}
+        row = tx.feedback(ticket.id)
+        return {
+            "feedback": {
+                "rating": row.rating if row else None,
+                "district": row.district if row else None,
+            }
         }
 
     def visitor_statuses(self, changed: list[str], watched: set[str] | None) -> dict[str, dict]:
         """Statuses for the visitors' phones after a change: the ``changed`` tickets and every
         waiting ticket (whose place may have moved) that is ``watched`` (None: all of them).
-        One query for the whole queue; positions are counted along it."""
+        Two queries: the queue's order, and the tickets wanted."""
         if watched is not None and not watched and not changed:
             return {}
         with self.store.read() as tx:
             figures = QueueFigures.read(tx, self.clock)
             day = figures.local.date().isoformat()
-            out: dict[str, dict] = {}
-            if watched is None or watched:
-                ahead: dict[int, int] = {}
-                for token, service_id in tx.waiting_tokens(day):  # in call order
-                    if watched is None or token in watched:
-                        ticket = tx.ticket_by_token(token)
-                        out[token] = self._status_view(
-                            tx, ticket, figures, ahead.get(service_id, 0)
-                        )
-                    ahead[service_id] = ahead.get(service_id, 0) + 1
-            for token in changed:
-                if token not in out and (ticket := tx.ticket_by_token(token)) is not None:
-                    out[token] = self._status_view(tx, ticket, figures)
-            return out
+            ahead: dict[str, int] = {}
+            per_service: dict[int, int] = {}
+            for token, service_id in tx.waiting_tokens(day):  # in call order
+                if watched is None or token in watched:
+                    ahead[token] = per_service.get(service_id, 0)
+                per_service[service_id] = per_service.get(service_id, 0) + 1
+            tickets = tx.tickets_by_tokens(list(set(ahead) | set(changed)))
+            return {
+                token: self._status_view(tx, ticket, figures, ahead.get(token))
+                for token, ticket in tickets.items()
+            }
 
     def waiting_lists(self) -> dict[int, list[dict]]:
         with self.store.read() as tx:

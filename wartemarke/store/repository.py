@@ -264,6 +264,10 @@ class Tx:
         row = self.conn.execute(select(s.tickets).where(s.tickets.c.token == token)).first()
         return None if row is None else _ticket(row)
 
+    def tickets_by_tokens(self, tokens: list[str]) -> dict[str, Ticket]:
+        rows = self.conn.execute(select(s.tickets).where(s.tickets.c.token.in_(tokens)))
+        return {r.token: _ticket(r) for r in rows}
+
     def ticket_by_number(self, day: str, number: str) -> Ticket | None:
         row = self.conn.execute(
             select(s.tickets).where((s.tickets.c.day == day) & (s.tickets.c.number == number))
