@@ -19,4 +19,5 @@ def page():
         "counter/counter.html",
         venue=settings.site.venue,
         recalls_before_no_show=settings.site.recalls_before_no_show,
+        timezone=settings.site.timezone,
     )

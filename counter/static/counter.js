@@ -45,6 +45,8 @@
     api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
     i18nBase: body.getAttribute("data-i18n-base") || "/counter/static/i18n/",
     recallsBeforeNoShow: Math.max(1, Number(body.getAttribute("data-recalls-before-no-show")) || 2),
+    // Times are shown in the venue's time zone, whatever the device is set to.
+    timezone: body.getAttribute("data-timezone") || undefined,
     requestTimeoutMs: 10000,
   };
 
@@ -352,9 +354,11 @@
 
   function clockTime(ms) {
     try {
-      return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(
-        new Date(ms - state.clockOffset)
-      );
+      return new Intl.DateTimeFormat(locale(), {
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone: config.timezone,
+      }).format(new Date(ms - state.clockOffset));
     } catch (err) {
       return new Date(ms).toTimeString().slice(0, 5);
     }
