@@ -11,7 +11,7 @@ from .auth import hash_password
 from .clock import Clock
 from .config import Settings
 from .domain.model import Counter, Service
-from .seed import DEMO_USERS, starting_site
+from .seed import DEFAULT_TICKER, DEFAULT_VENUE, DEMO_USERS, starting_site
 from .store import Store
 
 
@@ -25,10 +25,16 @@ class StartReport:
 def apply_site(store: Store, settings: Settings) -> None:
     with store.read() as tx:
         empty = not tx.services()
-    site = settings.site
+    site = settings.site  # completed in place: the screens read the venue from it
     if empty:
-        site = starting_site(site, settings.demo)
+        starting_site(site, settings.demo)
     with store.write(publish=True) as tx:
+        known = tx.setting("venue") or {}
+        # What the site file sets wins; otherwise what the database has; otherwise the default.
+        site.venue = site.venue or known.get("name") or DEFAULT_VENUE
+        site.ticker = (
+            site.ticker if site.ticker is not None else known.get("ticker", DEFAULT_TICKER)
+        )
         tx.set_setting(
             "venue", {"name": site.venue, "timezone": site.timezone, "ticker": site.ticker}
         )

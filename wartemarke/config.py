@@ -45,9 +45,10 @@ class CounterSpec:
 
 @dataclass
 class Site:
-    venue: str = "Pop-Up Bürgerbüro"
+    # None: not set by the site file; the database keeps what it has (see bootstrap).
+    venue: str | None = None
     # The announcement line running along the bottom of the wall display.
-    ticker: str = "Bitte halten Sie Ihren Ausweis oder Pass bereit."
+    ticker: str | None = None
     timezone: str = "Europe/Berlin"
     public_url: str | None = None
     printer: str | None = None
@@ -137,14 +138,16 @@ def parse_site(text: str, source: str = "site file") -> Site:
     venue = data.get("venue", {})
     if not isinstance(venue, dict):
         raise ConfigError(f"{source}: [venue] must be a table")
-    site.venue = str(venue.get("name", site.venue))
+    if "name" in venue:
+        site.venue = str(venue["name"])[:200]
     site.timezone = str(venue.get("timezone", site.timezone))
     try:
         ZoneInfo(site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{source}: [venue] timezone '{site.timezone}' is unknown") from None
     site.public_url = venue.get("public_url")
-    site.ticker = str(venue.get("ticker", site.ticker))[:500]
+    if "ticker" in venue:
+        site.ticker = str(venue["ticker"])[:500]
     printer = data.get("printer", {})
     if isinstance(printer, dict) and printer.get("url"):
         site.printer = str(printer["url"])

@@ -26,6 +26,8 @@ DEMO_COUNTERS = [
     CounterSpec(3, "Schalter 3", [3, 4, 5, 6]),
     CounterSpec(4, "Schalter 4", [1, 2, 3, 4, 5, 6]),
 ]
+DEFAULT_VENUE = "Pop-Up Bürgerbüro"
+DEFAULT_TICKER = "Bitte halten Sie Ihren Ausweis oder Pass bereit."
 DEMO_VENUE = "Pop-Up Bürgerbüro in der Zentralbibliothek"
 # (username, display name, role, password): printed on start; for trying the system out only.
 DEMO_USERS = [
@@ -42,8 +44,7 @@ def starting_site(site: Site, demo: bool) -> Site:
         return site
     if demo:
         site.services, site.counters = list(DEMO_SERVICES), list(DEMO_COUNTERS)
-        if site.venue == Site().venue:
-            site.venue = DEMO_VENUE
+        site.venue = site.venue or DEMO_VENUE
     else:
         site.services, site.counters = list(DEFAULT_SERVICES), list(DEFAULT_COUNTERS)
     return site

@@ -188,3 +188,19 @@ def test_printer_test_page(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "scheme" in bad.stderr
+
+
+def test_a_restart_keeps_the_demo_venue(tmp_path):
+    server = Server(tmp_path, extra=["--demo"]).start()
+    try:
+        assert (
+            "Zentralbibliothek" in requests.get(server.url + "/api/state").json()["venue"]["name"]
+        )
+    finally:
+        server.stop()
+    again = Server(tmp_path, port=server.port).start()  # no --demo, no site file
+    try:
+        assert "Zentralbibliothek" in requests.get(again.url + "/api/state").json()["venue"]["name"]
+        assert "Zentralbibliothek" in requests.get(again.url + "/display/").text
+    finally:
+        again.stop()
