@@ -99,6 +99,8 @@
     switchBtn: $("switch-btn"),
     logoutBtn: $("logout-btn"),
     connection: $("connection"),
+    devices: $("devices-banner"),
+    devicesText: $("devices-text"),
     printer: $("printer-banner"),
     printerText: $("printer-text"),
     printerPending: $("printer-pending"),
@@ -618,6 +620,9 @@
           printer: function (printer) {
             setPrinter(printer);
           },
+          devices: function (data) {
+            setDevices(data && data.devices);
+          },
           connect_error: function () {
             checkSessionSoon();
           },
@@ -686,6 +691,7 @@
       setText(el.venueName, snapshot.venue.name);
     }
     setPrinter(snapshot.printer === undefined ? state.printer : snapshot.printer);
+    if (snapshot.devices !== undefined) setDevices(snapshot.devices);
     if (state.screen === "work") refreshCounter(); // the whole state again, not only the lists
     render();
   }
@@ -1429,6 +1435,25 @@
       el.myServicesSave.classList.remove("is-busy");
       if (ok) el.dlgServices.close();
     });
+  }
+
+  // --- screens of the venue -------------------------------------------------------------------
+  /** A wall display that cannot make sound, or lost its connection, is shown to staff:
+   *  calls would otherwise go unheard without anyone knowing. */
+  function setDevices(devices) {
+    var problems = [];
+    (Array.isArray(devices) ? devices : []).forEach(function (d) {
+      if (!d || d.kind !== "display") return;
+      // A display switched off hours ago (the evening before) is no news for the clerk.
+      var recent = Date.now() / 1000 - Number(d.last_seen) < 2 * 3600;
+      if (!d.connected) {
+        if (recent) problems.push(t("display_gone", { id: d.id }));
+      }
+      else if (d.sound === "blocked") problems.push(t("display_muted", { id: d.id }));
+      else if (d.sound === "speech_unavailable") problems.push(t("display_no_speech", { id: d.id }));
+    });
+    setText(el.devicesText, problems.join(" · "));
+    el.devices.hidden = problems.length === 0;
   }
 
   // --- printer ------------------------------------------------------------------------------

@@ -455,3 +455,31 @@ def colours_meet_wcag_aa(page) -> None:
     low = [(p["text"], round(contrast(p["fg"], p["bg"]), 2)) for p in pairs]
     low = [item for item in low if item[1] < 4.5]
     assert not low, f"text below WCAG AA contrast: {low}"
+
+
+def test_a_mute_wall_display_is_shown_to_the_clerk(office, open_page, output_dir):
+    import socketio
+
+    page = counter_page(open_page, office)
+    log_in(page, "clerk1", "secret-1")
+    pick(page, "Schalter 1")
+    expect(page.locator("#devices-banner")).to_be_hidden()
+    wall = socketio.Client(reconnection=False)
+    wall.connect(
+        office.url,
+        namespaces=["/display"],
+        transports=["websocket"],
+        auth={"device": "foyer-links", "kind": "display"},
+        wait_timeout=5,
+    )
+    try:
+        wall.emit("display_status", {"sound": "blocked"}, namespace="/display")
+        expect(page.locator("#devices-banner")).to_be_visible()
+        expect(page.locator("#devices-text")).to_contain_text("foyer-links")
+        expect(page.locator("#devices-text")).to_contain_text("stumm")
+        page.screenshot(path=str(output_dir / "counter-display-muted.png"))
+        wall.emit("display_status", {"sound": "ok"}, namespace="/display")
+        expect(page.locator("#devices-banner")).to_be_hidden()
+    finally:
+        wall.disconnect()
+    expect(page.locator("#devices-text")).to_contain_text("nicht verbunden")
