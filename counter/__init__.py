@@ -17,7 +17,7 @@ def page():
     settings = current_app.extensions["wartemarke"].settings
     return render_template(
         "counter/counter.html",
-        venue=settings.site.venue,
+        venue=current_app.extensions["wartemarke"].ops.venue().get("name", ""),
         recalls_before_no_show=settings.site.recalls_before_no_show,
         timezone=settings.site.timezone,
     )

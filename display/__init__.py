@@ -31,7 +31,9 @@ def _state():
 @bp.get("/")
 def page():
     site = _state().settings.site
-    return render_template("display/display.html", venue=site.venue, timezone=site.timezone)
+    return render_template(
+        "display/display.html", venue=_state().ops.venue().get("name", ""), timezone=site.timezone
+    )
 
 
 @bp.get("/join.svg")
@@ -68,11 +70,13 @@ def ticket_page(token: str):
             raise NotFound("Unknown ticket.")
         status = _state().ops.ticket_status(token)
     except NotFound:
-        return render_template("display/phone_unknown.html", venue=site.venue), 404
+        return render_template(
+            "display/phone_unknown.html", venue=_state().ops.venue().get("name", "")
+        ), 404
     return render_template(
         "display/phone.html",
         status=status,
         token=token,
-        venue=site.venue,
+        venue=_state().ops.venue().get("name", ""),
         timezone=site.timezone,
     )

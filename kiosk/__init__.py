@@ -18,7 +18,7 @@ join = Blueprint("join", __name__)
 @bp.get("/")
 def page():
     state = current_app.extensions["wartemarke"]
-    return render_template("kiosk/kiosk.html", venue=state.settings.site.venue)
+    return render_template("kiosk/kiosk.html", venue=state.ops.venue().get("name", ""))
 
 
 @join.get("/join")
@@ -26,4 +26,6 @@ def phone():
     """The kiosk on a visitor's own phone, opened from the wall display's QR code: take a
     number, then follow it on the ticket's status page."""
     state = current_app.extensions["wartemarke"]
-    return render_template("kiosk/kiosk.html", venue=state.settings.site.venue, mode="phone")
+    return render_template(
+        "kiosk/kiosk.html", venue=state.ops.venue().get("name", ""), mode="phone"
+    )

@@ -73,6 +73,8 @@ class Change:
     # Tokens of the changed tickets: their phones get an update. Never broadcast.
     tokens: list[str] = field(default_factory=list)
     counters_changed: bool = False
+    # Something every screen shows changed (venue, names, hours): all get a fresh snapshot.
+    resync: bool = False
 
 
 def hhmm(at: time | None) -> str | None:
@@ -210,6 +212,11 @@ class Base:
             "services": self._services_view(figures),
             "calls": self._calls_view(tx, day),
         }
+
+    def venue(self) -> dict:
+        """The venue as stored: name, ticker, time zone (the site file or the admin sets it)."""
+        with self.store.read() as tx:
+            return tx.setting("venue") or {}
 
     def _venue_view(self, tx: Tx, figures: QueueFigures) -> dict:
         span = figures.hours.current_span(figures.local)
