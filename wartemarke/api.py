@@ -19,6 +19,7 @@ from .districts import OUTSIDE, STADTBEZIRKE, district_of
 from .domain.model import DomainError, Invalid, NotFound
 from .operations import Operations
 from .qr import qr_svg
+from .stats import collect, parse_range
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -226,6 +227,18 @@ def waiting_lists():
 @staff_required(check_csrf=False)
 def counter_status(counter_id: int):
     return jsonify(ops().counter_status(counter_id, current_user.actor))
+
+
+@api.get("/stats")
+@staff_required(role="admin", check_csrf=False)
+def stats():
+    """The statistics of ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days; default today)."""
+    o = ops()
+    try:
+        first, last = parse_range(request.args.get("from"), request.args.get("to"), o.clock.day())
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    return jsonify(collect(o.store, first, last, o.clock.tz))
 
 
 @api.post("/services/<int:service_id>/open")

@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     test = printer_sub.add_parser("test", help="print a test page with all special characters")
     _common(test)
     test.add_argument("--printer", default=env_default("printer"), help="printer URL")
+
+    report = sub.add_parser("report", help="write the evaluation report (printable HTML, A4)")
+    _common(report)
+    report.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day (today)")
+    report.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (today)")
+    report.add_argument("--out", required=True, help="the HTML file to write")
     return parser
 
 
@@ -192,6 +198,38 @@ def cmd_printer(args) -> int:
     return 1 if status.online is False or status.error else 0
 
 
+def cmd_report(args) -> int:
+    from .clock import Clock
+    from .report import render
+    from .stats import collect, parse_range
+    from .store import open_store
+
+    settings = load_settings(args)
+    store = open_store(settings.database_url)
+    try:
+        with store.read() as tx:
+            venue = tx.setting("venue") or {}
+        # The time zone the server ran in decides the days and hours, as on the server.
+        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        try:
+            first, last = parse_range(args.first, args.last, clock.day())
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        stats = collect(store, first, last, clock.tz)
+    finally:
+        store.dispose()
+    out = Path(args.out)
+    try:
+        out.write_text(render(stats, venue.get("name", ""), clock.local()), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+    print(
+        f"{out}: {first} to {last}, {stats['issued']} tickets issued, "
+        f"{stats['served']} served, {stats['cases']} cases"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
@@ -206,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_user(args)
         if args.command == "printer":
             return cmd_printer(args)
+        if args.command == "report":
+            return cmd_report(args)
     except ConfigError as exc:
         print(f"wartemarke: error: {exc}", file=sys.stderr)
         return 2

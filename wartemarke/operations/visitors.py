@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
 from .common import Actor, Base, Change, QueueFigures, iso
+
+log = logging.getLogger(__name__)
 
 CLOSED_MESSAGES = {
     "closed": "{service} is closed at the moment.",
@@ -15,6 +19,36 @@ CLOSED_MESSAGES = {
 class VisitorOps(Base):
     # --- visitors -------------------------------------------------------------------------
     def issue_ticket(self, service_id: int, lang: str = "de", priority: int = 0) -> dict:
+        try:
+            return self._issue_ticket(service_id, lang, priority)
+        except Conflict as refused:
+            if "availability" in refused.details:
+                try:
+                    self._log_refused(service_id, str(refused.details["availability"]))
+                except Exception:  # the visitor still gets the 409, not a 500
+                    log.exception("could not log the refused ticket")
+            raise
+
+    def _log_refused(self, service_id: int, availability: str) -> None:
+        """A ticket refused because the service was closed, full or outside the opening hours:
+        a "refused" event in a transaction of its own (the evaluation counts people turned
+        away). Nothing visible changed, so nothing is published."""
+        now = self.clock.now()
+        with self.store.write(publish=False) as tx:
+            tx.log(
+                Transition(
+                    "refused",
+                    None,
+                    now,
+                    None,
+                    None,
+                    service_id=service_id,
+                    data={"availability": availability},
+                ),
+                self.clock.day(now),
+            )
+
+    def _issue_ticket(self, service_id: int, lang: str, priority: int) -> dict:
         now = self.clock.now()
         day = self.clock.day(now)
         with self.store.write() as tx:
