@@ -14,6 +14,7 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .admin_api import admin_api
 from .api import api
 from .auth import init_auth
 from .bootstrap import StartReport, apply_site, ensure_accounts
@@ -149,6 +150,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
 
     init_auth(app, store)
     app.register_blueprint(api)
+    app.register_blueprint(admin_api)
     _register_screens(app)
     _error_handlers(app)
     _security_headers(app)
@@ -156,13 +158,14 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
 
 
 def _register_screens(app: Flask) -> None:
+    from .admin import bp as admin
     from .counter import bp as counter
     from .display import bp as display
     from .display import phone
     from .kiosk import bp as kiosk
     from .kiosk import join
 
-    for blueprint in (kiosk, join, counter, display, phone):
+    for blueprint in (kiosk, join, counter, display, phone, admin):
         app.register_blueprint(blueprint)
 
     @app.get("/")

@@ -10,6 +10,9 @@ Namespaces, one per audience:
   ``ticket`` for each ticket that changed, ``counters`` when a counter changed and ``printer``
   when the printer's state or queue changed.
 
+After an admin change (services, counters, venue, opening hours, end of day) both ``/display``
+and ``/staff`` also get a fresh ``snapshot``: names and hours may have changed everywhere.
+
 Every event carries the change's ``seq``. ``seq`` grows by one per committed change, so a client
 that sees a gap (or reconnects) asks for a fresh ``snapshot`` by emitting ``snapshot``.
 With a message queue (Redis) configured, the same emits reach clients of every server process.
@@ -160,5 +163,8 @@ class Hub:
                     {"seq": change.seq, "counters": self.ops.counters(staff=True)},
                     namespace=STAFF,
                 )
+            if change.resync:
+                self.socketio.emit("snapshot", self.ops.state(), namespace=DISPLAY)
+                self.socketio.emit("snapshot", self.staff_snapshot(), namespace=STAFF)
         except Exception:  # a broken client or queue must not turn a done action into an error
             log.exception("broadcast of change %s failed", change.seq)

@@ -147,3 +147,29 @@ def test_estimate_counts_staffed_counters_and_breaks():
     assert estimate.counters_for(service, [c1, c2, c3]) == 2
     c1.paused = c2.paused = True
     assert estimate.counters_for(service, [c1, c2, c3]) == 1  # all on a break: not infinite
+
+
+def test_close_day_ends_every_open_ticket():
+    at = T0 + timedelta(hours=8)
+    waiting, called, serving = ticket(1), ticket(2), ticket(3)
+    called.call(4, T0)
+    serving.call(5, T0)
+    serving.start(T0 + timedelta(minutes=1))
+    w, c, s = (t.close_day(at, user_id=9) for t in (waiting, called, serving))
+    assert (waiting.status, called.status, serving.status) == (
+        Status.CANCELLED,
+        Status.CANCELLED,
+        Status.DONE,
+    )
+    assert (w.kind, w.from_status, w.data) == ("cancelled", "waiting", {"reason": "day_closed"})
+    assert (c.kind, c.from_status, c.counter_id) == ("cancelled", "called", 4)
+    assert (s.kind, s.to_status, s.data, s.user_id) == (
+        "finished",
+        "done",
+        {"reason": "day_closed"},
+        9,
+    )
+    assert serving.finished_at == at and serving.serving_at == T0 + timedelta(minutes=1)
+    for final in (waiting, serving):
+        with pytest.raises(Conflict):
+            final.close_day(at)

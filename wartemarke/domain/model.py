@@ -192,6 +192,19 @@ class Ticket:
         self.finished_at = at
         return self._move("cancelled", Status.CANCELLED, at, None, user_id, reason=reason)
 
+    def close_day(self, at: datetime, user_id: int | None = None) -> Transition:
+        """End of the day: a visitor still being served is finished; one still waiting or
+        called is cancelled with the reason "day_closed". Logged under the usual kinds
+        ("finished", "cancelled"), so the statistics count these tickets like any other."""
+        self._require("close the day for it", Status.WAITING, Status.CALLED, Status.SERVING)
+        self.finished_at = at
+        counter_id = self.counter_id
+        if self.status is Status.SERVING:
+            return self._move("finished", Status.DONE, at, counter_id, user_id, reason="day_closed")
+        return self._move(
+            "cancelled", Status.CANCELLED, at, counter_id, user_id, reason="day_closed"
+        )
+
     def requeue(self, at: datetime, user_id: int | None = None) -> Transition:
         """Back into the queue at the ticket's original place (the visitor stepped away)."""
         self._require("return it to the queue", Status.CALLED, Status.SERVING)

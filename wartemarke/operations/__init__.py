@@ -4,12 +4,13 @@ Routes and socket handlers call these and nothing below them, so the HTTP API, t
 the CLI all share one set of rules. Results are plain dicts, ready to be sent as JSON.
 """
 
+from .admin import AdminOps
 from .common import Actor, Change, QueueFigures, hhmm, iso
 from .counters import CounterOps
 from .visitors import VisitorOps
 
 
-class Operations(VisitorOps, CounterOps):
+class Operations(VisitorOps, CounterOps, AdminOps):
     """All use cases, on one store, clock and live hub."""
 
 

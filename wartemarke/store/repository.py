@@ -291,6 +291,15 @@ class Tx:
             query = query.limit(first)
         return [_ticket(r) for r in self.conn.execute(query)]
 
+    def open_tickets(self, day: str) -> list[Ticket]:
+        """The day's tickets not yet final: waiting, called or being served."""
+        t = s.tickets
+        open_states = [str(Status.WAITING), str(Status.CALLED), str(Status.SERVING)]
+        rows = self.conn.execute(
+            select(t).where((t.c.day == day) & t.c.status.in_(open_states)).order_by(t.c.id)
+        )
+        return [_ticket(r) for r in rows]
+
     def waiting_tokens(self, day: str) -> list[tuple[str, int]]:
         """(token, service id) of today's waiting tickets in call order: a light ``waiting``."""
         t = s.tickets
@@ -400,6 +409,10 @@ class Tx:
             )
             .returning(s.users.c.id)
         ).scalar_one()
+
+    def update_user(self, user_id: int, **values) -> None:
+        """Change some of display_name, role, active, password_hash."""
+        self.conn.execute(update(s.users).where(s.users.c.id == user_id).values(**values))
 
     def set_password(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(

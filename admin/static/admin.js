@@ -1,0 +1,788 @@
+/*
+ * The admin area: overview (live over /staff), services, counters, staff accounts, venue and
+ * opening hours, end of day.
+ *
+ * Data: GET /api/me at start; GET /api/admin/{services,counters,users,venue}; changes with
+ * POST/PUT to /api/admin/… carrying the session's CSRF token. Live: Wartemarke.live("/staff")
+ * (static/js/live.js); the server sends a fresh snapshot after every admin change, and the
+ * lists are then read again, so two admins see each other's changes.
+ *
+ * Texts from static/i18n/de.json (the markup is German already). Everything from the server
+ * is written with textContent. No inline scripts or styles (CSP). Plain ES2019.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var config = {
+    api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
+    i18nBase: body.getAttribute("data-i18n-base") || "/admin/static/i18n/",
+    timezone: body.getAttribute("data-timezone") || undefined,
+    requestTimeoutMs: 10000,
+  };
+  var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  var TABS = ["overview", "services", "counters", "users", "venue", "day"];
+
+  var state = {
+    dict: {},
+    user: null,
+    csrf: null,
+    conn: null,
+    services: [], // admin list (all, incl. disabled)
+    counters: [],
+    users: [],
+    live: null, // the last staff snapshot, kept current by live events
+    venueDirty: false, // the venue form has edits not saved yet
+  };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function t(key, params) {
+    var text = state.dict[key] !== undefined ? state.dict[key] : key;
+    Object.keys(params || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(params[name]));
+    });
+    return text;
+  }
+
+  function setText(node, text) {
+    node.textContent = text === undefined || text === null ? "" : String(text);
+  }
+
+  /** A new element with a class and text (textContent only). */
+  function h(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function row(cells) {
+    var tr = document.createElement("tr");
+    cells.forEach(function (cell) {
+      var td = document.createElement("td");
+      if (cell && typeof cell === "object" && cell.nodeType) td.appendChild(cell);
+      else td.textContent = cell === undefined || cell === null ? "" : String(cell);
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  function replaceChildren(node, children) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    children.forEach(function (child) {
+      node.appendChild(child);
+    });
+  }
+
+  function button(text, className, onClick, label) {
+    var b = h("button", "a-btn " + (className || "a-btn-secondary a-btn-small"), text);
+    b.type = "button";
+    if (label) b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function clock(epochMs) {
+    try {
+      return new Intl.DateTimeFormat("de-DE", {
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone: config.timezone,
+      }).format(new Date(epochMs));
+    } catch (err) {
+      return new Date(epochMs).toLocaleTimeString();
+    }
+  }
+
+  // --- requests -----------------------------------------------------------------------------
+  function request(method, path, payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timeout = window.setTimeout(function () {
+      if (controller) controller.abort();
+    }, config.requestTimeoutMs);
+    var headers = { Accept: "application/json" };
+    if (method !== "GET") {
+      headers["Content-Type"] = "application/json";
+      if (state.csrf) headers["X-CSRFToken"] = state.csrf;
+    }
+    return fetch(config.api + path, {
+      method: method,
+      headers: headers,
+      body: method === "GET" ? undefined : JSON.stringify(payload || {}),
+      cache: "no-store",
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try {
+            data = text ? JSON.parse(text) : null;
+          } catch (err) {
+            data = null;
+          }
+          return { status: res.status, body: data };
+        });
+      })
+      .catch(function () {
+        return { status: 0, body: null };
+      })
+      .finally(function () {
+        window.clearTimeout(timeout);
+      });
+  }
+
+  /** The German message for a failed answer. */
+  function errorText(res) {
+    var b = res.body || {};
+    if (res.status === 0) return t("error_network");
+    if (res.status === 401) return t("error_session");
+    if (res.status === 409 && b.field === "prefix") return t("error_prefix_taken");
+    if (res.status === 409 && b.field === "username") return t("error_username_taken");
+    if (res.status === 409 && (b.field === "role" || b.field === "active")) {
+      return t("error_last_admin");
+    }
+    return t("error_generic", { message: b.message || "HTTP " + res.status });
+  }
+
+  function showError(node, text) {
+    setText(node, text);
+    node.hidden = !text;
+  }
+
+  var noticeTimer = null;
+  function notice(text) {
+    var node = $("notice");
+    setText(node, text);
+    node.hidden = false;
+    window.clearTimeout(noticeTimer);
+    noticeTimer = window.setTimeout(function () {
+      node.hidden = true;
+    }, 6000);
+  }
+
+  /** Send a change; on a lost session go back to the login. Resolves to the answer. */
+  function change(method, path, payload, errorNode, submit) {
+    if (submit) submit.disabled = true;
+    if (errorNode) showError(errorNode, "");
+    return request(method, path, payload).then(function (res) {
+      if (submit) submit.disabled = false;
+      if (res.status === 401) {
+        showLogin(t("error_session"));
+      } else if (res.status >= 300 || res.status === 0) {
+        if (errorNode) showError(errorNode, errorText(res));
+        else notice(errorText(res));
+      }
+      return res;
+    });
+  }
+
+  // --- screens ------------------------------------------------------------------------------
+  function showScreen(name) {
+    ["loading", "login", "work"].forEach(function (screen) {
+      $("screen-" + screen).hidden = screen !== name;
+    });
+    $("app").setAttribute("data-screen", name);
+    $("header-tools").hidden = name !== "work";
+  }
+
+  function showLogin(message) {
+    if (state.conn) state.conn.close();
+    state.conn = null;
+    state.user = null;
+    showScreen("login");
+    showError($("login-error"), message || "");
+    $("login-user").focus();
+  }
+
+  function startWork() {
+    setText($("user-name"), state.user.name || state.user.username);
+    showScreen("work");
+    reloadLists();
+    connect();
+  }
+
+  function selectTab(name, focus) {
+    TABS.forEach(function (tab) {
+      var button = $("tab-" + tab);
+      var selected = tab === name;
+      button.setAttribute("aria-selected", selected ? "true" : "false");
+      button.tabIndex = selected ? 0 : -1;
+      $("panel-" + tab).hidden = !selected;
+      if (selected && focus) button.focus();
+    });
+  }
+
+  TABS.forEach(function (tab, index) {
+    var node = $("tab-" + tab);
+    node.addEventListener("click", function () {
+      selectTab(tab);
+    });
+    node.addEventListener("keydown", function (event) {
+      var step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (event.key === "Home") step = -index;
+      if (event.key === "End") step = TABS.length - 1 - index;
+      if (step === undefined) return;
+      event.preventDefault();
+      selectTab(TABS[(index + step + TABS.length) % TABS.length], true);
+    });
+  });
+
+  // --- login --------------------------------------------------------------------------------
+  $("login-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var submit = $("login-submit");
+    submit.disabled = true;
+    showError($("login-error"), "");
+    request("POST", "/login", {
+      username: $("login-user").value.trim(),
+      password: $("login-password").value,
+    }).then(function (res) {
+      submit.disabled = false;
+      if (res.status !== 200) {
+        var key = res.status === 429 ? "login_limited" : "login_failed";
+        showError($("login-error"), res.status === 0 ? t("error_network") : t(key));
+        return;
+      }
+      state.csrf = res.body.csrf_token;
+      if (res.body.user.role !== "admin") {
+        request("POST", "/logout", {});
+        showError($("login-error"), t("login_not_admin"));
+        return;
+      }
+      $("login-password").value = "";
+      state.user = res.body.user;
+      startWork();
+    });
+  });
+
+  $("logout-btn").addEventListener("click", function () {
+    request("POST", "/logout", {}).then(function () {
+      state.csrf = null;
+      showLogin("");
+    });
+  });
+
+  // --- lists --------------------------------------------------------------------------------
+  function reloadLists() {
+    return Promise.all([
+      request("GET", "/admin/services"),
+      request("GET", "/admin/counters"),
+      request("GET", "/admin/users"),
+      request("GET", "/admin/venue"),
+    ]).then(function (answers) {
+      if (answers.some(function (res) {
+        return res.status === 401 || res.status === 403;
+      })) {
+        showLogin(t("error_session"));
+        return;
+      }
+      if (answers[0].status === 200) state.services = answers[0].body;
+      if (answers[1].status === 200) state.counters = answers[1].body;
+      if (answers[2].status === 200) state.users = answers[2].body;
+      renderServices();
+      renderCounters();
+      renderUsers();
+      // A live reload must not overwrite what the admin is typing.
+      if (answers[3].status === 200 && !state.venueDirty) fillVenue(answers[3].body);
+    });
+  }
+
+  // --- overview (live) ----------------------------------------------------------------------
+  function renderOverview() {
+    var live = state.live;
+    if (!live) return;
+    if (live.venue && live.venue.name) setText($("venue-name"), live.venue.name);
+    replaceChildren(
+      $("ov-queue"),
+      (live.services || []).map(function (s) {
+        return row([
+          s.prefix + " · " + s.name,
+          s.waiting,
+          t("minutes", { n: s.estimated_wait_min }),
+          t("state_" + s.availability),
+        ]);
+      })
+    );
+    var serving = 0;
+    replaceChildren(
+      $("ov-counters"),
+      (live.counters || []).map(function (c) {
+        if (c.staffed) serving += 1;
+        var status = c.held_by_id ? (c.paused ? t("counter_paused") : t("counter_busy")) : t("counter_free");
+        return row([c.name, c.held_by || t("nobody"), status]);
+      })
+    );
+    var waiting = (live.services || []).reduce(function (sum, s) {
+      return sum + (s.waiting || 0);
+    }, 0);
+    setText($("day-open"), t("waiting_now", { n: waiting, serving: serving }));
+    renderPrinter(live.printer);
+    renderDevices(live.devices || []);
+  }
+
+  function renderPrinter(printer) {
+    var stateNode = $("ov-printer-state");
+    if (!printer) {
+      setText(stateNode, t("printer_none"));
+      $("ov-printer-pending").hidden = true;
+      $("ov-printer-failed").hidden = true;
+      return;
+    }
+    var parts = [];
+    if (printer.online === true) parts.push(t("printer_ok"));
+    else if (printer.online === false) parts.push(t("printer_offline"));
+    else parts.push(t("printer_unknown"));
+    if (printer.paper === "out") parts.push(t("printer_paper_out"));
+    if (printer.paper === "low") parts.push(t("printer_paper_low"));
+    if (printer.cover_open) parts.push(t("printer_cover_open"));
+    setText(stateNode, parts.join(" · "));
+    stateNode.setAttribute("data-ok", printer.online === true && printer.paper !== "out" ? "1" : "0");
+    var pending = printer.pending || [];
+    setText($("ov-printer-pending"), t("printer_pending", { numbers: pending.join(", ") }));
+    $("ov-printer-pending").hidden = !pending.length;
+    var failed = printer.failed || [];
+    $("ov-printer-failed").hidden = !failed.length;
+    replaceChildren(
+      $("ov-printer-failed-list"),
+      failed.map(function (number) {
+        var li = h("li");
+        li.appendChild(
+          button(t("reprint", { number: number }), null, function (event) {
+            var target = event.currentTarget;
+            change("POST", "/tickets/" + encodeURIComponent(number) + "/reprint", {}, null, target).then(
+              function (res) {
+                if (res.status === 202) notice(t("reprinted", { number: number }));
+              }
+            );
+          })
+        );
+        return li;
+      })
+    );
+  }
+
+  function renderDevices(devices) {
+    $("ov-devices-empty").hidden = devices.length > 0;
+    $("ov-devices-table").hidden = devices.length === 0;
+    replaceChildren(
+      $("ov-devices"),
+      devices.map(function (d) {
+        var tr = row([
+          d.id,
+          t("kind_" + d.kind),
+          d.connected ? t("connected") : t("last_seen", { time: clock(d.last_seen * 1000) }),
+          t("sound_" + (d.sound || "unknown")),
+        ]);
+        tr.firstChild.className = "a-break";
+        return tr;
+      })
+    );
+  }
+
+  function connect() {
+    if (state.conn || !window.Wartemarke || !window.Wartemarke.live) return;
+    var first = true;
+    state.conn = window.Wartemarke.live(
+      "/staff",
+      {
+        snapshot: function (snapshot) {
+          state.live = snapshot;
+          renderOverview();
+          // After an admin change anywhere the server sends a snapshot: read the lists again.
+          if (!first) reloadLists();
+          first = false;
+        },
+        queue: function (queue) {
+          if (!state.live) return;
+          state.live.services = queue.services;
+          renderOverview();
+        },
+        counters: function (data) {
+          if (!state.live) return;
+          state.live.counters = data.counters;
+          renderOverview();
+        },
+        printer: function (printer) {
+          if (!state.live) return;
+          state.live.printer = printer;
+          renderOverview();
+        },
+        devices: function (data) {
+          if (!state.live) return;
+          state.live.devices = data.devices;
+          renderOverview();
+        },
+        connect_error: function () {
+          // A session that ended (logged out elsewhere, account disabled) is refused here.
+          request("GET", "/me").then(function (res) {
+            if (res.status === 401) showLogin(t("error_session"));
+          });
+        },
+      },
+      {
+        onStatus: function (status) {
+          $("connection").hidden = status !== "offline";
+        },
+      }
+    );
+  }
+
+  // --- services -----------------------------------------------------------------------------
+  function renderServices() {
+    replaceChildren(
+      $("sv-list"),
+      state.services.map(function (s) {
+        var tr = row([
+          s.prefix,
+          s.name,
+          s.minutes,
+          s.enabled ? t("yes") : t("no"),
+          button(t("edit"), null, function () {
+            editService(s);
+          }, t("edit_label", { name: s.name })),
+        ]);
+        if (!s.enabled) tr.className = "a-disabled-row";
+        return tr;
+      })
+    );
+    renderCounterServiceChoices();
+  }
+
+  function editService(s) {
+    $("sv-id").value = s ? s.id : "";
+    $("sv-name").value = s ? s.name : "";
+    $("sv-prefix").value = s ? s.prefix : "";
+    $("sv-minutes").value = s ? s.minutes : "";
+    $("sv-sort").value = s ? s.sort : "";
+    $("sv-description").value = s ? s.description : "";
+    $("sv-enabled").checked = s ? s.enabled : true;
+    setText($("sv-form-title"), s ? t("service_edit", { name: s.name }) : t("service_new"));
+    setText($("sv-save"), s ? t("save_changes") : t("service_create"));
+    $("sv-new").hidden = !s;
+    showError($("sv-error"), "");
+    if (s) $("sv-name").focus();
+  }
+
+  $("sv-new").addEventListener("click", function () {
+    editService(null);
+    $("sv-name").focus();
+  });
+
+  $("sv-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = $("sv-id").value;
+    var payload = {
+      name: $("sv-name").value,
+      prefix: $("sv-prefix").value.trim().toUpperCase(),
+      minutes: Number($("sv-minutes").value),
+      description: $("sv-description").value,
+      enabled: $("sv-enabled").checked,
+    };
+    if ($("sv-sort").value !== "") payload.sort = Number($("sv-sort").value);
+    change(id ? "PUT" : "POST", "/admin/services" + (id ? "/" + id : ""), payload, $("sv-error"), $("sv-save")).then(
+      function (res) {
+        if (res.status !== 200 && res.status !== 201) return;
+        notice(t("service_saved", { name: res.body.name }));
+        editService(null);
+        reloadLists();
+      }
+    );
+  });
+
+  // --- counters -----------------------------------------------------------------------------
+  function serviceName(id) {
+    for (var i = 0; i < state.services.length; i++) {
+      if (state.services[i].id === id) return state.services[i].prefix + " " + state.services[i].name;
+    }
+    return String(id);
+  }
+
+  function renderCounters() {
+    replaceChildren(
+      $("ct-list"),
+      state.counters.map(function (c) {
+        var tr = row([
+          c.name,
+          c.services.map(serviceName).join(", "),
+          c.enabled ? t("yes") : t("no"),
+          button(t("edit"), null, function () {
+            editCounter(c);
+          }, t("edit_label", { name: c.name })),
+        ]);
+        if (!c.enabled) tr.className = "a-disabled-row";
+        return tr;
+      })
+    );
+  }
+
+  function renderCounterServiceChoices() {
+    var checked = {};
+    Array.prototype.forEach.call($("ct-services").querySelectorAll("input"), function (input) {
+      if (input.checked) checked[input.value] = true;
+    });
+    replaceChildren(
+      $("ct-services"),
+      state.services.map(function (s) {
+        var wrap = h("div", "a-check");
+        var input = document.createElement("input");
+        input.type = "checkbox";
+        input.id = "ct-service-" + s.id;
+        input.value = String(s.id);
+        input.checked = !!checked[input.value];
+        var label = h("label", null, s.prefix + " · " + s.name);
+        label.htmlFor = input.id;
+        wrap.appendChild(input);
+        wrap.appendChild(label);
+        return wrap;
+      })
+    );
+  }
+
+  function editCounter(c) {
+    $("ct-id").value = c ? c.id : "";
+    $("ct-name").value = c ? c.name : "";
+    $("ct-enabled").checked = c ? c.enabled : true;
+    Array.prototype.forEach.call($("ct-services").querySelectorAll("input"), function (input) {
+      input.checked = !!c && c.services.indexOf(Number(input.value)) >= 0;
+    });
+    setText($("ct-form-title"), c ? t("counter_edit", { name: c.name }) : t("counter_new"));
+    setText($("ct-save"), c ? t("save_changes") : t("counter_create"));
+    $("ct-new").hidden = !c;
+    showError($("ct-error"), "");
+    if (c) $("ct-name").focus();
+  }
+
+  $("ct-new").addEventListener("click", function () {
+    editCounter(null);
+    $("ct-name").focus();
+  });
+
+  $("ct-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = $("ct-id").value;
+    var services = [];
+    Array.prototype.forEach.call($("ct-services").querySelectorAll("input"), function (input) {
+      if (input.checked) services.push(Number(input.value));
+    });
+    var payload = { name: $("ct-name").value, enabled: $("ct-enabled").checked, services: services };
+    change(id ? "PUT" : "POST", "/admin/counters" + (id ? "/" + id : ""), payload, $("ct-error"), $("ct-save")).then(
+      function (res) {
+        if (res.status !== 200 && res.status !== 201) return;
+        notice(t("counter_saved", { name: res.body.name }));
+        editCounter(null);
+        reloadLists();
+      }
+    );
+  });
+
+  // --- users --------------------------------------------------------------------------------
+  function renderUsers() {
+    replaceChildren(
+      $("us-list"),
+      state.users.map(function (u) {
+        var tools = h("div", "a-row-tools");
+        tools.appendChild(
+          button(t("password_btn"), null, function () {
+            askPassword(u);
+          }, t("password_label", { name: u.username }))
+        );
+        tools.appendChild(
+          button(u.role === "admin" ? t("make_clerk") : t("make_admin"), null, function (event) {
+            updateUser(u, { role: u.role === "admin" ? "clerk" : "admin" }, event.currentTarget);
+          })
+        );
+        tools.appendChild(
+          button(u.active ? t("disable") : t("enable"), null, function (event) {
+            updateUser(u, { active: !u.active }, event.currentTarget);
+          })
+        );
+        var status = u.active ? t("active") : t("inactive");
+        if (u.counters && u.counters.length) status += " · " + t("holds", { counters: u.counters.join(", ") });
+        var tr = row([u.username, u.name, t("role_" + u.role), status, tools]);
+        if (!u.active) tr.className = "a-disabled-row";
+        return tr;
+      })
+    );
+  }
+
+  function updateUser(u, fields, submit) {
+    change("PUT", "/admin/users/" + u.id, fields, null, submit).then(function (res) {
+      if (res.status !== 200) return;
+      notice(t("user_saved", { name: res.body.username }));
+      if (u.id === state.user.id && res.body.role !== "admin") {
+        showLogin(t("login_not_admin"));
+        return;
+      }
+      reloadLists();
+    });
+  }
+
+  $("us-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var payload = {
+      username: $("us-username").value.trim(),
+      name: $("us-name").value,
+      role: $("us-role").value,
+      password: $("us-password").value,
+    };
+    change("POST", "/admin/users", payload, $("us-error"), $("us-save")).then(function (res) {
+      if (res.status !== 201) return;
+      notice(t("user_saved", { name: res.body.username }));
+      $("us-form").reset();
+      reloadLists();
+    });
+  });
+
+  var passwordFor = null;
+  function askPassword(u) {
+    passwordFor = u;
+    setText($("pw-user"), u.username + (u.name && u.name !== u.username ? " (" + u.name + ")" : ""));
+    $("pw-input").value = "";
+    showError($("pw-error"), "");
+    $("dlg-password").showModal();
+    $("pw-input").focus();
+  }
+
+  $("pw-form").addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.value === "cancel") return; // the dialog closes
+    event.preventDefault();
+    var u = passwordFor;
+    change("POST", "/admin/users/" + u.id + "/password", { password: $("pw-input").value }, $("pw-error"), $("pw-ok")).then(
+      function (res) {
+        if (res.status !== 200) return;
+        $("dlg-password").close();
+        notice(t("password_saved", { name: u.username }));
+      }
+    );
+  });
+
+  // --- venue and opening hours --------------------------------------------------------------
+  (function buildWeekdays() {
+    WEEKDAYS.forEach(function (day) {
+      var wrap = h("div", "a-field");
+      var label = h("label", null, t("weekday_" + day));
+      var input = document.createElement("input");
+      input.id = "vn-day-" + day;
+      input.maxLength = 200;
+      label.htmlFor = input.id;
+      wrap.appendChild(label);
+      wrap.appendChild(input);
+      $("vn-weekdays").appendChild(wrap);
+    });
+  })();
+
+  function relabelWeekdays() {
+    WEEKDAYS.forEach(function (day) {
+      setText(document.querySelector("label[for=vn-day-" + day + "]"), t("weekday_" + day));
+    });
+  }
+
+  function fillVenue(v) {
+    $("vn-name").value = v.name || "";
+    $("vn-ticker").value = v.ticker || "";
+    var opening = v.opening || {};
+    $("vn-hours").value = opening.hours || "";
+    WEEKDAYS.forEach(function (day) {
+      var spans = (opening.weekdays || {})[day];
+      $("vn-day-" + day).value = spans === undefined ? "" : spans || "geschlossen";
+    });
+    $("vn-dates").value = (opening.dates || []).join(", ");
+    $("vn-margin").value = opening.closing_margin_min || 0;
+    setText($("venue-name"), v.name || "");
+    state.venueDirty = false;
+  }
+
+  $("vn-form").addEventListener("input", function () {
+    state.venueDirty = true;
+  });
+
+  $("vn-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var weekdays = {};
+    WEEKDAYS.forEach(function (day) {
+      var value = $("vn-day-" + day).value.trim();
+      if (value) weekdays[day] = value;
+    });
+    var dates = $("vn-dates")
+      .value.split(/[\s,;]+/)
+      .filter(function (d) {
+        return d;
+      });
+    var payload = {
+      name: $("vn-name").value,
+      ticker: $("vn-ticker").value,
+      opening: {
+        hours: $("vn-hours").value.trim(),
+        weekdays: weekdays,
+        dates: dates,
+        closing_margin_min: Number($("vn-margin").value || 0),
+      },
+    };
+    change("PUT", "/admin/venue", payload, $("vn-error"), $("vn-save")).then(function (res) {
+      if (res.status !== 200) return;
+      fillVenue(res.body);
+      notice(t("venue_saved"));
+    });
+  });
+
+  // --- end of day ---------------------------------------------------------------------------
+  $("day-close").addEventListener("click", function () {
+    var open = 0;
+    if (state.live) {
+      (state.live.services || []).forEach(function (s) {
+        open += s.waiting || 0;
+      });
+    }
+    setText($("dlg-day-text"), t("day_confirm", { n: open }));
+    $("day-result").hidden = true;
+    $("dlg-day").returnValue = "";
+    $("dlg-day").showModal();
+  });
+
+  $("dlg-day").addEventListener("close", function () {
+    if ($("dlg-day").returnValue !== "ok") return;
+    change("POST", "/admin/day/close", { confirm: true }, null, $("day-close")).then(function (res) {
+      if (res.status !== 200) return;
+      var text = t("day_done", {
+        cancelled: res.body.cancelled,
+        finished: res.body.finished,
+        counters: res.body.counters_released,
+      });
+      setText($("day-result"), text);
+      $("day-result").hidden = false;
+    });
+  });
+
+  // --- start --------------------------------------------------------------------------------
+  function loadDict() {
+    return fetch(config.i18nBase + "de.json", { cache: "no-cache" })
+      .then(function (res) {
+        return res.ok ? res.json() : {};
+      })
+      .catch(function () {
+        return {};
+      })
+      .then(function (dict) {
+        state.dict = dict || {};
+        relabelWeekdays();
+      });
+  }
+
+  loadDict()
+    .then(function () {
+      return request("GET", "/me");
+    })
+    .then(function (res) {
+      if (res.status === 200 && res.body.user.role === "admin") {
+        state.user = res.body.user;
+        state.csrf = res.body.csrf_token;
+        startWork();
+      } else {
+        showLogin(res.status === 200 ? t("login_not_admin") : "");
+      }
+    });
+})();

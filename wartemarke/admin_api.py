@@ -1,0 +1,236 @@
+"""The admin's JSON API under /api/admin/: services, counters, staff accounts, the venue and its
+opening hours, and the end of the day. Admins only; every change needs the CSRF token.
+
+Each route checks the shape of its input (4xx JSON otherwise) and calls one operation
+(``operations/admin.py``), which logs an event and updates the screens live.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+
+from .api import json_body, ops, str_field
+from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
+from .config import PREFIX_RE
+from .domain.model import Invalid
+
+admin_api = Blueprint("admin_api", __name__, url_prefix="/api/admin")
+
+PREFIX_INPUT_RE = re.compile(r"^\s*[A-Za-z]{1,3}\s*$")
+ROLE_RE = re.compile(rf"^({'|'.join(ROLES)})$")
+MAX_MINUTES = 480
+
+
+def text_field(body: dict, name: str, max_len: int, required: bool = True) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise Invalid(f"'{name}' must be text.", field=name)
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"'{name}' must not be empty.", field=name)
+    if len(value) > max_len:
+        raise Invalid(f"'{name}' is longer than {max_len} characters.", field=name)
+    return value
+
+
+def bool_field(body: dict, name: str) -> bool:
+    value = body.get(name)
+    if not isinstance(value, bool):
+        raise Invalid(f"'{name}' must be true or false.", field=name)
+    return value
+
+
+def ids_field(body: dict, name: str) -> list[int]:
+    value = body.get(name)
+    if (
+        not isinstance(value, list)
+        or len(value) > 200
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in value)
+    ):
+        raise Invalid(f"'{name}' must be a list of service ids.", field=name)
+    return value
+
+
+def password_field(body: dict, name: str = "password") -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not MIN_PASSWORD <= len(value) <= 1024:
+        raise Invalid(f"The password needs at least {MIN_PASSWORD} characters.", field=name)
+    return value
+
+
+def service_fields(body: dict) -> dict:
+    """The fields present in ``body``, checked like the site file's [[services]]."""
+    fields: dict = {}
+    if "name" in body:
+        fields["name"] = text_field(body, "name", 128)
+    if "prefix" in body:
+        prefix = str_field(body, "prefix", PREFIX_INPUT_RE).strip().upper()
+        if not PREFIX_RE.match(prefix):
+            raise Invalid("'prefix' must be 1 to 3 letters A-Z.", field="prefix")
+        fields["prefix"] = prefix
+    if "minutes" in body:
+        minutes = body["minutes"]
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or not 0 < minutes <= MAX_MINUTES
+        ):
+            raise Invalid(f"'minutes' must be between 0 and {MAX_MINUTES}.", field="minutes")
+        fields["minutes"] = float(minutes)
+    if "description" in body:
+        fields["description"] = text_field(body, "description", 500, required=False)
+    if "enabled" in body:
+        fields["enabled"] = bool_field(body, "enabled")
+    if "sort" in body:
+        sort = body["sort"]
+        if isinstance(sort, bool) or not isinstance(sort, int) or not 0 <= sort <= 10000:
+            raise Invalid("'sort' must be a number from 0 to 10000.", field="sort")
+        fields["sort"] = sort
+    return fields
+
+
+def counter_fields(body: dict) -> dict:
+    fields: dict = {}
+    if "name" in body:
+        fields["name"] = text_field(body, "name", 64)
+    if "enabled" in body:
+        fields["enabled"] = bool_field(body, "enabled")
+    if "services" in body:
+        fields["services"] = ids_field(body, "services")
+    return fields
+
+
+def _nothing_to_change(fields: dict) -> None:
+    if not fields:
+        raise Invalid("Nothing to change: give at least one field.")
+
+
+# --- services ---------------------------------------------------------------------------------
+@admin_api.get("/services")
+@staff_required(role="admin", check_csrf=False)
+def list_services():
+    return jsonify(ops().admin_services())
+
+
+@admin_api.post("/services")
+@staff_required(role="admin")
+def create_service():
+    return jsonify(ops().save_service(current_user.actor, None, service_fields(json_body()))), 201
+
+
+@admin_api.put("/services/<int:service_id>")
+@staff_required(role="admin")
+def update_service(service_id: int):
+    fields = service_fields(json_body())
+    _nothing_to_change(fields)
+    return jsonify(ops().save_service(current_user.actor, service_id, fields))
+
+
+# --- counters ---------------------------------------------------------------------------------
+@admin_api.get("/counters")
+@staff_required(role="admin", check_csrf=False)
+def list_counters():
+    return jsonify(ops().admin_counters())
+
+
+@admin_api.post("/counters")
+@staff_required(role="admin")
+def create_counter():
+    return jsonify(ops().save_counter(current_user.actor, None, counter_fields(json_body()))), 201
+
+
+@admin_api.put("/counters/<int:counter_id>")
+@staff_required(role="admin")
+def update_counter(counter_id: int):
+    fields = counter_fields(json_body())
+    _nothing_to_change(fields)
+    return jsonify(ops().save_counter(current_user.actor, counter_id, fields))
+
+
+# --- users ------------------------------------------------------------------------------------
+@admin_api.get("/users")
+@staff_required(role="admin", check_csrf=False)
+def list_users():
+    return jsonify(ops().admin_users())
+
+
+@admin_api.post("/users")
+@staff_required(role="admin")
+def create_user():
+    body = json_body()
+    username = str_field(body, "username", USERNAME_RE)
+    role = str_field(body, "role", ROLE_RE, default="clerk")
+    password = body.get("password")
+    validate_new_user(username, password if isinstance(password, str) else "", role)
+    password = password_field(body)
+    name = text_field(body, "name", 128, required=False) if "name" in body else ""
+    user = ops().create_user(current_user.actor, username, hash_password(password), role, name)
+    return jsonify(user), 201
+
+
+@admin_api.put("/users/<int:user_id>")
+@staff_required(role="admin")
+def update_user(user_id: int):
+    body = json_body()
+    fields: dict = {}
+    if "name" in body:
+        fields["name"] = text_field(body, "name", 128, required=False)
+    if "role" in body:
+        fields["role"] = str_field(body, "role", ROLE_RE)
+    if "active" in body:
+        fields["active"] = bool_field(body, "active")
+    if "password" in body:
+        fields["password_hash"] = hash_password(password_field(body))
+    _nothing_to_change(fields)
+    return jsonify(ops().update_user(current_user.actor, user_id, fields))
+
+
+@admin_api.post("/users/<int:user_id>/password")
+@staff_required(role="admin")
+def reset_password(user_id: int):
+    password = password_field(json_body())
+    user = ops().update_user(
+        current_user.actor, user_id, {"password_hash": hash_password(password)}
+    )
+    return jsonify(user)
+
+
+# --- venue and opening hours ------------------------------------------------------------------
+@admin_api.get("/venue")
+@staff_required(role="admin", check_csrf=False)
+def venue():
+    return jsonify(ops().venue_settings())
+
+
+@admin_api.put("/venue")
+@staff_required(role="admin")
+def save_venue():
+    body = json_body()
+    fields: dict = {}
+    if "name" in body:
+        fields["name"] = text_field(body, "name", 200)
+    if "ticker" in body:
+        fields["ticker"] = text_field(body, "ticker", 500, required=False)
+    if "opening" in body:
+        if not isinstance(body["opening"], dict):
+            raise Invalid("'opening' must be an object (hours, weekdays, dates, …).")
+        opening = body["opening"]
+        if not isinstance(opening.get("weekdays") or {}, dict):
+            raise Invalid("'opening.weekdays' must map mon … sun to hours.", field="opening")
+        if not isinstance(opening.get("dates") or [], list):
+            raise Invalid("'opening.dates' must be a list of dates.", field="opening")
+        fields["opening"] = opening
+    _nothing_to_change(fields)
+    return jsonify(ops().save_venue(current_user.actor, fields))
+
+
+# --- end of the day ---------------------------------------------------------------------------
+@admin_api.post("/day/close")
+@staff_required(role="admin")
+def close_day():
+    if json_body().get("confirm") is not True:
+        raise Invalid('Closing the day needs {"confirm": true}.', field="confirm")
+    return jsonify(ops().close_day(current_user.actor))
