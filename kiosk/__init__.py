@@ -2,6 +2,8 @@
 
 from flask import Blueprint, current_app, render_template
 
+from ..districts import KNOWN_QUARTERS
+
 bp = Blueprint(
     "kiosk",
     __name__,
@@ -18,7 +20,12 @@ join = Blueprint("join", __name__)
 @bp.get("/")
 def page():
     state = current_app.extensions["wartemarke"]
-    return render_template("kiosk/kiosk.html", venue=state.ops.venue().get("name", ""))
+    return render_template(
+        "kiosk/kiosk.html",
+        venue=state.ops.venue().get("name", ""),
+        ask_district=state.settings.site.ask_district,
+        districts=KNOWN_QUARTERS,
+    )
 
 
 @join.get("/join")

@@ -174,6 +174,17 @@ def feedback(token: str):
     return jsonify(ops().give_feedback(_token(token), rating, district))
 
 
+@api.post("/tickets/<token>/district")
+def ticket_district(token: str):
+    """{"district": "3" | "Bilk" | "outside"}: the kiosk's optional question right after the
+    ticket, before the visit; only the district is stored (answering again overwrites)."""
+    token = _token(token)
+    district = json_body().get("district")
+    if not isinstance(district, str) or district_of(district) is None:
+        raise Invalid("'district' is not a district of Düsseldorf.", field="district")
+    return jsonify(ops().record_district(token, district_of(district)))
+
+
 @api.get("/districts")
 def districts():
     return jsonify(
@@ -239,6 +250,43 @@ def stats():
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     return jsonify(collect(o.store, first, last, o.clock.tz))
+
+
+def _stats_export(extension: str, mimetype: str):
+    from .exchange import TABLES, stats_tables, to_csv, to_xlsx
+
+    o = ops()
+    try:
+        first, last = parse_range(request.args.get("from"), request.args.get("to"), o.clock.day())
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    table = request.args.get("table", "events") if extension == "csv" else "statistik"
+    if extension == "csv" and table not in TABLES:
+        raise Invalid(f"'table' must be one of {', '.join(TABLES)}.", field="table")
+    tables = stats_tables(o.store, first, last, o.clock.tz)
+    body = to_csv(*tables[table]) if extension == "csv" else to_xlsx(tables)
+    name = f"wartemarke-{table}-{first}-{last}.{extension}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@api.get("/stats.csv")
+@staff_required(role="admin", check_csrf=False)
+def stats_csv():
+    """``?from&to&table=events|by_service|by_hour|by_day``: UTF-8 with BOM, ";", decimal comma."""
+    return _stats_export("csv", "text/csv; charset=utf-8")
+
+
+@api.get("/stats.xlsx")
+@staff_required(role="admin", check_csrf=False)
+def stats_xlsx():
+    """``?from&to``: the event log and the statistics tables, one sheet each."""
+    return _stats_export(
+        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 @api.post("/services/<int:service_id>/open")

@@ -96,6 +96,31 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day (today)")
     report.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (today)")
     report.add_argument("--out", required=True, help="the HTML file to write")
+
+    export = sub.add_parser(
+        "export", help="write the data of a range of days for a central installation (or CSV/xlsx)"
+    )
+    _common(export)
+    export.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day (all)")
+    export.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (all)")
+    export.add_argument("--out", required=True, help="the file to write")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "xlsx"],
+        default="json",
+        help="json: the exchange file for 'wartemarke import'; csv: one statistics table "
+        "(--table); xlsx: all tables (csv/xlsx default to today)",
+    )
+    export.add_argument(
+        "--table",
+        choices=["events", "by_service", "by_hour", "by_day"],
+        default="events",
+        help="the table written with --format csv",
+    )
+
+    imp = sub.add_parser("import", help="merge an export file from another installation")
+    _common(imp)
+    imp.add_argument("file", help="the JSON file written by 'wartemarke export'")
     return parser
 
 
@@ -230,6 +255,83 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .clock import Clock
+    from .exchange import export_data, stats_tables, to_csv, to_xlsx, write_json
+    from .stats import parse_range
+    from .store import open_store
+
+    settings = load_settings(args)
+    store = open_store(settings.database_url)
+    out = Path(args.out)
+    try:
+        with store.read() as tx:
+            venue = tx.setting("venue") or {}
+        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        first = last = None
+        if args.first or args.last or args.format != "json":
+            try:
+                first, last = parse_range(args.first, args.last, clock.day())
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        try:
+            if args.format == "json":
+                data = export_data(store, first, last)
+                write_json(data, out)
+                summary = (
+                    f"{len(data['tickets'])} tickets, {len(data['events'])} events, "
+                    f"installation {data['installation_id']}"
+                )
+            elif args.format == "csv":
+                header, rows = stats_tables(store, first, last, clock.tz)[args.table]
+                out.write_bytes(to_csv(header, rows))
+                summary = f"{args.table}, {len(rows)} rows"
+            else:
+                tables = stats_tables(store, first, last, clock.tz)
+                out.write_bytes(to_xlsx(tables))
+                summary = ", ".join(
+                    f"{name} {len(rows)} rows" for name, (_, rows) in tables.items()
+                )
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+    finally:
+        store.dispose()
+    span = f"{first} to {last}" if first else "all days"
+    print(f"{out}: {span}, {summary}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .clock import Clock
+    from .exchange import ExchangeError, import_data, read_json
+    from .store import open_store
+
+    settings = load_settings(args)
+    path = Path(args.file)
+    try:
+        data = read_json(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ExchangeError as exc:
+        raise ConfigError(str(exc)) from None
+    store = open_store(settings.database_url)
+    try:
+        with store.read() as tx:
+            zone = (tx.setting("venue") or {}).get("timezone") or settings.site.timezone
+        result = import_data(store, data, today=Clock(zone).day())
+    except (ExchangeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: cannot import: {exc}") from None
+    finally:
+        store.dispose()
+    created = result["services_created"] + result["counters_created"]
+    print(
+        f"{path}: installation {result['installation_id']}: {result['tickets_new']} new tickets, "
+        f"{result['tickets_updated']} updated, {result['events_new']} new events"
+        + (f"; created (disabled): {', '.join(created)}" if created else "")
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
@@ -246,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_printer(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "import":
+            return cmd_import(args)
     except ConfigError as exc:
         print(f"wartemarke: error: {exc}", file=sys.stderr)
         return 2

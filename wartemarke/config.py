@@ -55,6 +55,8 @@ class Site:
     # A kiosk device gets `burst` tickets at once, then one per `interval` seconds.
     kiosk_burst: int = 3
     kiosk_interval: float = 5.0
+    # After a ticket, the kiosk asks (optionally) in which Stadtbezirk the visitor lives.
+    ask_district: bool = False
     # The counter page suggests "no-show" after this many recalls.
     recalls_before_no_show: int = 2
     # The [opening] table as stored (None: the site file does not set opening hours).
@@ -159,6 +161,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
         site.kiosk_burst = _require(kiosk, "burst", int, f"{source}: [kiosk]")
     if "seconds_per_ticket" in kiosk:
         site.kiosk_interval = _require(kiosk, "seconds_per_ticket", float, f"{source}: [kiosk]")
+    if "ask_district" in kiosk:
+        site.ask_district = _require(kiosk, "ask_district", bool, f"{source}: [kiosk]")
     if site.kiosk_burst < 1 or site.kiosk_interval < 0:
         raise ConfigError(f"{source}: [kiosk] burst must be at least 1, seconds_per_ticket >= 0")
 

@@ -39,6 +39,20 @@ STADTBEZIRKE: dict[int, list[str]] = {
 }
 OUTSIDE = "outside"  # lives outside Düsseldorf
 
+# The best-known quarters of each Bezirk, to help visitors find theirs (kiosk question).
+KNOWN_QUARTERS: dict[int, list[str]] = {
+    1: ["Altstadt", "Pempelfort", "Derendorf"],
+    2: ["Flingern Nord", "Flingern Süd", "Düsseltal"],
+    3: ["Bilk", "Oberbilk", "Friedrichstadt"],
+    4: ["Oberkassel", "Heerdt", "Lörick"],
+    5: ["Kaiserswerth", "Angermund", "Lohausen"],
+    6: ["Rath", "Unterrath", "Mörsenbroich"],
+    7: ["Gerresheim", "Grafenberg", "Ludenberg"],
+    8: ["Eller", "Lierenfeld", "Unterbach"],
+    9: ["Benrath", "Wersten", "Urdenbach"],
+    10: ["Garath", "Hellerhof"],
+}
+
 STADTTEILE: dict[str, int] = {q: b for b, quarters in STADTBEZIRKE.items() for q in quarters}
 
 

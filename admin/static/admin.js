@@ -2,6 +2,9 @@
  * The admin area: overview (live over /staff), services, counters, staff accounts, venue and
  * opening hours, end of day.
  *
+ * Auswertung: key figures from GET /api/stats?from&to; the printable report (charts, A4) opens
+ * from /admin/report?from&to in a new tab.
+ *
  * Data: GET /api/me at start; GET /api/admin/{services,counters,users,venue}; changes with
  * POST/PUT to /api/admin/… carrying the session's CSRF token. Live: Wartemarke.live("/staff")
  * (static/js/live.js); the server sends a fresh snapshot after every admin change, and the
@@ -21,7 +24,7 @@
     requestTimeoutMs: 10000,
   };
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-  var TABS = ["overview", "services", "counters", "users", "venue", "day"];
+  var TABS = ["overview", "services", "counters", "users", "venue", "stats", "day"];
 
   var state = {
     dict: {},
@@ -214,6 +217,7 @@
       $("panel-" + tab).hidden = !selected;
       if (selected && focus) button.focus();
     });
+    if (name === "stats" && !state.statsLoaded) loadStats();
   }
 
   TABS.forEach(function (tab, index) {
@@ -727,6 +731,170 @@
       fillVenue(res.body);
       notice(t("venue_saved"));
     });
+  });
+
+  // --- statistics ---------------------------------------------------------------------------
+  var NUMBER = new Intl.NumberFormat("de-DE", { maximumFractionDigits: 2 });
+  var PERCENT = new Intl.NumberFormat("de-DE", { style: "percent", maximumFractionDigits: 1 });
+
+  /** Today in the venue's time zone as YYYY-MM-DD. */
+  function today() {
+    try {
+      return new Intl.DateTimeFormat("en-CA", {
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        timeZone: config.timezone,
+      }).format(new Date());
+    } catch (err) {
+      return new Date().toISOString().slice(0, 10);
+    }
+  }
+
+  function dateDe(day) {
+    return day.slice(8, 10) + "." + day.slice(5, 7) + "." + day.slice(0, 4);
+  }
+
+  function num(value) {
+    return value === null || value === undefined ? t("st_none") : NUMBER.format(value);
+  }
+
+  function mins(value) {
+    return value === null || value === undefined ? t("st_none") : t("st_minutes", { n: num(value) });
+  }
+
+  /** "12,5 / 10 / 30 Min." (a dash for no data). */
+  function minsList(values) {
+    if (values[0] === null || values[0] === undefined) return t("st_none");
+    return t("st_minutes", { n: values.map(num).join(" / ") });
+  }
+
+  function statsRange() {
+    var first = $("st-from").value;
+    var last = $("st-to").value || first;
+    var valid = /^\d{4}-\d{2}-\d{2}$/;
+    if (!valid.test(first) || !valid.test(last) || first > last) return null;
+    return { from: first, to: last };
+  }
+
+  function updateReportLink() {
+    var range = statsRange();
+    var link = $("st-report");
+    if (!range) {
+      link.removeAttribute("href");
+      link.setAttribute("aria-disabled", "true");
+      return;
+    }
+    link.href = "report?from=" + range.from + "&to=" + range.to; // checked: digits and dashes
+    link.removeAttribute("aria-disabled");
+  }
+
+  function figure(key, label, value) {
+    var item = h("div", "a-figure");
+    item.setAttribute("data-key", key);
+    item.appendChild(h("dt", null, label));
+    item.appendChild(h("dd", "a-figure-value", value));
+    return item;
+  }
+
+  function renderStats(s) {
+    var range = { from: dateDe(s.from), to: dateDe(s.to) };
+    setText($("st-range"), t(s.from === s.to ? "st_range_one" : "st_range", range));
+    var w = s.wait_min || {};
+    var sv = s.service_min || {};
+    var sat = s.satisfaction || {};
+    replaceChildren($("st-figures"), [
+      figure("issued", t("st_issued"), num(s.issued)),
+      figure("served", t("st_served"), num(s.served)),
+      figure("cases", t("st_cases"), num(s.cases)),
+      figure("wait", t("st_wait"), minsList([w.mean, w.median, w.p90])),
+      figure("service", t("st_service"), minsList([sv.mean, sv.median])),
+      figure("peak_queue", t("st_peak_queue"), num(s.peak_queue)),
+      figure("no_show", t("st_no_show"), num(s.no_show)),
+      figure("cancelled", t("st_cancelled"), num(s.cancelled)),
+      figure("waiting_left", t("st_waiting_left"), num(s.waiting_left)),
+      figure("turned_away", t("st_turned_away"), num(s.turned_away)),
+      figure("without_ticket", t("st_without_ticket"), num(s.without_ticket)),
+      figure(
+        "left_unserved",
+        t("st_left_unserved"),
+        s.left_unserved_share === null || s.left_unserved_share === undefined
+          ? t("st_none")
+          : PERCENT.format(s.left_unserved_share)
+      ),
+      figure(
+        "satisfaction",
+        t("st_satisfaction"),
+        sat.answers
+          ? t("st_satisfaction_value", { mean: num(sat.mean), n: num(sat.answers) })
+          : t("st_none")
+      ),
+    ]);
+    replaceChildren(
+      $("st-services"),
+      (s.by_service || []).map(function (item) {
+        var wait = (item.wait_min || {}).median;
+        var tr = row([item.name, num(item.issued), num(item.served), num(item.cases), mins(wait)]);
+        for (var i = 1; i < tr.children.length; i++) tr.children[i].className = "a-num";
+        return tr;
+      })
+    );
+    var districts = s.districts || {};
+    replaceChildren(
+      $("st-districts"),
+      Object.keys(districts)
+        .sort(function (a, b) {
+          var na = /^\d+$/.test(a) ? Number(a) : a === "outside" ? 100 : 101;
+          var nb = /^\d+$/.test(b) ? Number(b) : b === "outside" ? 100 : 101;
+          return na - nb;
+        })
+        .map(function (key) {
+          var label = /^\d+$/.test(key) ? t("st_district", { n: key }) : t("st_district_" + key);
+          var tr = row([label, num(districts[key])]);
+          tr.setAttribute("data-district", key);
+          tr.children[1].className = "a-num";
+          return tr;
+        })
+    );
+    $("st-result").hidden = false;
+  }
+
+  function loadStats() {
+    var range = statsRange();
+    if (!range) {
+      showError($("st-error"), t("st_range_invalid"));
+      return Promise.resolve();
+    }
+    state.statsLoaded = true;
+    showError($("st-error"), "");
+    $("st-show").disabled = true;
+    var query = "?from=" + encodeURIComponent(range.from) + "&to=" + encodeURIComponent(range.to);
+    return request("GET", "/stats" + query).then(function (res) {
+      $("st-show").disabled = false;
+      if (res.status === 401 || res.status === 403) {
+        showLogin(t("error_session"));
+      } else if (res.status !== 200) {
+        showError($("st-error"), errorText(res));
+      } else {
+        renderStats(res.body);
+      }
+    });
+  }
+
+  (function () {
+    var day = today();
+    $("st-from").value = day;
+    $("st-to").value = day;
+    updateReportLink();
+  })();
+
+  ["st-from", "st-to"].forEach(function (id) {
+    $(id).addEventListener("change", updateReportLink);
+  });
+
+  $("st-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    loadStats();
   });
 
   // --- end of day ---------------------------------------------------------------------------

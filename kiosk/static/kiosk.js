@@ -51,7 +51,10 @@
     // "phone": the page a visitor opens from the wall display's QR code; after taking a number
     // it goes straight to that ticket's live status page instead of the confirmation screen.
     mode: body.getAttribute("data-mode") || "kiosk",
+    // The optional question for the home Stadtbezirk on the confirmation (site file).
+    askDistrict: body.getAttribute("data-ask-district") === "true",
   };
+  var DISTRICT_EXTRA_SECONDS = 15; // time to read and answer the question
 
   // --- elements -----------------------------------------------------------------------------
   function $(id) {
@@ -86,6 +89,9 @@
     langButtons: $("lang-buttons"),
     connection: $("connection"),
     template: $("service-template"),
+    district: $("ticket-district"),
+    districtButtons: $("district-buttons"),
+    districtThanks: $("district-thanks"),
   };
 
   // --- state --------------------------------------------------------------------------------
@@ -645,6 +651,7 @@
       el.qrBox.hidden = false;
     }
     renderTicket();
+    resetDistrict(ticket);
     showScreen();
     fitNumber();
     startCountdown();
@@ -693,6 +700,7 @@
 
   function startCountdown() {
     var seconds = config.confirmSeconds;
+    if (state.ticket && state.ticket.askDistrict) seconds += DISTRICT_EXTRA_SECONDS;
     countdownEndsAt = Date.now() + seconds * 1000;
     var bar = el.progress;
     bar.style.transition = "none";
@@ -723,6 +731,39 @@
     state.guardUntil = Date.now() + AFTER_RETURN_GUARD_MS;
     if (state.lang !== defaultLang) setLanguage(defaultLang); // the next visitor starts fresh
     showScreen();
+  }
+
+  // --- the optional district question --------------------------------------------------------
+  // Only the district goes to the server, with the ticket's token; "keine Angabe" sends nothing.
+  function resetDistrict(ticket) {
+    var ask = !!(
+      config.askDistrict && el.district && typeof ticket.token === "string" && ticket.token
+    );
+    state.ticket.askDistrict = ask;
+    if (!el.district) return;
+    el.district.hidden = !ask;
+    el.districtButtons.hidden = false;
+    el.districtThanks.hidden = true;
+    var buttons = el.districtButtons.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = false;
+      buttons[i].setAttribute("aria-pressed", "false");
+    }
+  }
+
+  function onDistrictTap(event) {
+    var button = event.target.closest ? event.target.closest("button[data-district]") : null;
+    if (!button || !state.ticket || !state.ticket.askDistrict) return;
+    var district = button.getAttribute("data-district");
+    var token = state.ticket.data.token;
+    button.setAttribute("aria-pressed", "true");
+    el.districtButtons.hidden = true;
+    el.districtThanks.hidden = false;
+    if (!district) return; // "keine Angabe"
+    var url = config.api + "/tickets/" + encodeURIComponent(token) + "/district";
+    post(url, { district: district }).catch(function () {
+      // An answer lost on the way is no reason to bother the visitor.
+    });
   }
 
   // --- connection ---------------------------------------------------------------------------
@@ -772,6 +813,7 @@
 
   // --- wiring -------------------------------------------------------------------------------
   el.done.addEventListener("click", backToStart);
+  if (el.districtButtons) el.districtButtons.addEventListener("click", onDistrictTap);
   window.addEventListener("resize", function () {
     fitLayout();
     if (state.ticket) fitNumber();

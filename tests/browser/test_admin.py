@@ -134,3 +134,77 @@ def test_clerk_is_refused(admin_server, open_page):
     log_in(page, "clerk1", "secret-1")
     expect(page.locator("#login-error")).to_have_text("Dieses Konto hat keine Verwaltungsrechte.")
     expect(page.locator("#screen-work")).to_be_hidden()
+
+
+def test_statistics_tab_and_printable_report(admin_server, open_page, output_dir, guard):
+    """Auswertung: today's key figures from /api/stats; the report opens in a new tab with the
+    same numbers, its inline styles allowed by its own CSP (no scripts at all)."""
+    server = admin_server
+    for service in (1, 1, 2, 3, 1):
+        server.issue(service)
+    clerk = server.login("clerk1", "secret-1")
+    for _ in range(3):  # three visits finished, one no-show, one still waiting
+        assert clerk.post(server.url + "/api/counters/1/next").status_code == 200
+        assert clerk.post(server.url + "/api/counters/1/finish").status_code == 200
+    assert clerk.post(server.url + "/api/counters/1/next").status_code == 200
+    assert clerk.post(server.url + "/api/counters/1/no-show").status_code == 200
+
+    page = open_page(server.url + "/admin/", viewport=LANDSCAPE, ready="#login-form")
+    log_in(page)
+    expect(page.locator("#screen-work")).to_be_visible()
+    page.get_by_role("tab", name="Auswertung").click()
+    panel = page.locator("#panel-stats")
+    expect(panel).to_be_visible()
+    today = page.locator("#st-from").input_value()
+    assert len(today) == 10 and page.locator("#st-to").input_value() == today
+
+    def fig(key):
+        return page.locator(f"#st-figures [data-key={key}] dd")
+
+    expect(fig("issued")).to_have_text("5")
+    expect(fig("served")).to_have_text("3")
+    expect(fig("cases")).to_have_text("3")
+    expect(fig("no_show")).to_have_text("1")
+    expect(fig("waiting_left")).to_have_text("1")
+    expect(fig("left_unserved")).to_have_text("40 %")
+    expect(page.locator("#st-services tr")).to_have_count(3)
+    expect(page.locator("#st-services tr").first).to_contain_text("Personalausweis")
+    expect(page.locator("#st-districts tr[data-district=unknown]")).to_contain_text("3")
+    report_link = page.get_by_role("link", name="Bericht öffnen / drucken")
+    expect(report_link).to_have_attribute("href", f"report?from={today}&to={today}")
+    page.screenshot(path=str(output_dir / "admin-stats.png"), full_page=True)
+
+    # The report in a new tab, with the right numbers, styled (CSP allows its inline CSS).
+    with page.context.expect_page() as opened:
+        report_link.click()
+    report = opened.value
+    violations = []
+    report.on("console", lambda m: violations.append(m.text) if "Content" in m.text else None)
+    report.wait_for_load_state()
+    assert report.url == f"{server.url}/admin/report?from={today}&to={today}"
+    kpi = report.locator(".kpi b")
+    expect(kpi.nth(0)).to_have_text("5")
+    expect(kpi.nth(1)).to_have_text("3")
+    expect(report.locator("tr", has_text="nicht erschienen").first).to_contain_text("1")
+    expect(report.locator("svg.chart").first).to_be_visible()
+    assert report.locator(".kpi").evaluate("n => getComputedStyle(n).display") == "grid"
+    assert not violations, violations
+    report.screenshot(path=str(output_dir / "admin-report.png"), full_page=True)
+
+    # Admins only, and the range is checked.
+    assert requests.get(server.url + "/admin/report", timeout=5).status_code == 401
+    assert clerk.get(server.url + "/admin/report").status_code == 403
+    boss = server.login("boss", "secret-boss")
+    ok = boss.get(server.url + "/admin/report")
+    assert ok.status_code == 200 and "Auswertung" in ok.text
+    assert "style-src 'unsafe-inline'" in ok.headers["Content-Security-Policy"]
+    assert "script" not in ok.headers["Content-Security-Policy"]
+    bad = boss.get(server.url + "/admin/report", params={"from": "2024-02-01", "to": "2024-01-01"})
+    assert bad.status_code == 400
+
+    # Another range: a past day without activity shows zeros.
+    page.locator("#st-from").fill("2024-01-02")
+    page.locator("#st-to").fill("2024-01-02")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(fig("issued")).to_have_text("0")
+    expect(report_link).to_have_attribute("href", "report?from=2024-01-02&to=2024-01-02")

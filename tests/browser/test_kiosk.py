@@ -112,6 +112,7 @@ def local_now() -> datetime:
 def warm_servers(server_pool):
     server_pool.warm(SITE)
     server_pool.warm(SIX_SERVICES)
+    server_pool.warm(ASK_DISTRICT)
 
 
 @pytest.fixture
@@ -507,3 +508,65 @@ def test_phone_join_takes_a_number_and_opens_its_status_page(server, open_page):
     page.locator(".k-service").first.click()
     page.wait_for_url("**/t/*", timeout=10_000)
     assert "A001" in page.content()
+
+
+# --- the optional district question (site file [kiosk] ask_district) ------------------------
+
+ASK_DISTRICT = SITE + "\n[kiosk]\nask_district = true\n"
+
+
+def test_district_question_counts_in_the_stats(server_pool, open_page, output_dir, guard):
+    server = server_pool.take(ASK_DISTRICT)
+    server.add_users([("boss", "secret-boss", "admin"), ("clerk1", "secret-1", "clerk")])
+    page = open_page(kiosk(server), viewport=PORTRAIT, ready=READY)
+    card(page, "Personalausweis").tap()
+    expect(page.locator(NUMBER)).to_have_text("A001")
+    question = page.locator("#ticket-district")
+    expect(question).to_be_visible()
+    expect(question).to_contain_text("In welchem Stadtbezirk wohnen Sie?")
+    buttons = question.locator("button")
+    expect(buttons).to_have_count(12)  # 10 Bezirke, outside, no answer
+    bezirk3 = question.locator("button[data-district='3']")
+    expect(bezirk3).to_contain_text("Bezirk 3")
+    expect(bezirk3).to_contain_text("Bilk")
+    expect(question.get_by_role("button", name="außerhalb Düsseldorfs")).to_be_visible()
+    expect(question.get_by_role("button", name="keine Angabe")).to_be_visible()
+    for button in buttons.all():
+        assert button.bounding_box()["height"] >= 90
+    colours_meet_wcag_aa(page)
+    page.screenshot(path=output_dir / "kiosk-district-question.png")
+
+    with page.expect_response(lambda r: r.url.endswith("/district")) as answered:
+        bezirk3.tap()
+    assert answered.value.status == 200
+    assert json.loads(answered.value.request.post_data) == {"district": "3"}
+    expect(page.locator("#district-thanks")).to_be_visible()
+    expect(page.locator("#district-buttons")).to_be_hidden()
+    page.screenshot(path=output_dir / "kiosk-district-thanks.png")
+
+    # The visit is served; the statistics count one visitor from Bezirk 3.
+    clerk = server.login("clerk1", "secret-1")
+    assert clerk.post(server.url + "/api/counters/1/next").status_code == 200
+    assert clerk.post(server.url + "/api/counters/1/finish").status_code == 200
+    stats = server.login("boss", "secret-boss").get(server.url + "/api/stats").json()
+    assert stats["districts"]["3"] == 1
+    assert sum(stats["districts"].values()) == 1
+
+    # The next visitor says nothing: "keine Angabe" sends nothing at all.
+    page.locator("#ticket-done").tap()
+    page.wait_for_timeout(900)
+    card(page, "Reisepass").tap()
+    expect(page.locator(NUMBER)).to_have_text("P001")
+    expect(page.locator("#district-buttons")).to_be_visible()
+    question.get_by_role("button", name="keine Angabe").tap()
+    expect(page.locator("#district-thanks")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert len([u for u in guard.requests if u.endswith("/district")]) == 1
+
+
+def test_no_district_question_by_default(kiosk_server, open_page):
+    page = open_page(kiosk(kiosk_server), viewport=PORTRAIT, ready=READY)
+    card(page, "Personalausweis").tap()
+    expect(page.locator(NUMBER)).to_have_text("A001")
+    expect(page.locator("#ticket-district")).to_have_count(0)
+    expect(page.get_by_text("In welchem Stadtbezirk")).to_have_count(0)

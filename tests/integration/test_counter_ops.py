@@ -72,3 +72,28 @@ def test_feedback_after_the_visit(server):
     assert requests.post(unknown, json={"rating": 3}).status_code == 404
     districts = requests.get(server.url + "/api/districts").json()
     assert len(districts) == 11 and sum(len(d.get("quarters", [])) for d in districts) == 50
+
+
+def test_district_right_after_the_ticket(server):
+    """The kiosk's optional question: only the district, before the visit, answered again
+    overwrites; bad input 400, unknown ticket 404; a later rating keeps the district."""
+    ticket = server.issue(1)
+    url = f"{server.url}/api/tickets/{ticket['token']}/district"
+    assert requests.post(url, json={"district": "3"}).json() == {"district": "3"}
+    assert requests.post(url, json={"district": "outside"}).json() == {"district": "outside"}
+    assert requests.post(url, json={"district": "Oberkassel"}).json() == {"district": "Oberkassel"}
+    assert requests.post(url, json={"district": "03"}).json() == {"district": "3"}
+    for bad in ({"district": "Köln"}, {"district": "11"}, {"district": 3}, {"rating": 5}, {}):
+        assert requests.post(url, json=bad).status_code == 400, bad
+    assert (
+        requests.post(url, data="[1]", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
+    for unknown in ("y" * 24, "short", "bad%20token%20with%20spaces"):
+        r = requests.post(f"{server.url}/api/tickets/{unknown}/district", json={"district": "3"})
+        assert r.status_code == 404, unknown
+    clerk = server.login("clerk1", "secret-1")
+    clerk.post(server.url + "/api/counters/1/next")
+    clerk.post(server.url + "/api/counters/1/finish")
+    feedback = f"{server.url}/api/tickets/{ticket['token']}/feedback"
+    assert requests.post(feedback, json={"rating": 4}).json() == {"rating": 4, "district": "3"}

@@ -205,3 +205,13 @@ class VisitorOps(Base):
             tx.save_feedback(ticket, self.clock.now(), **answers)
             row = tx.feedback(ticket.id)
         return {"rating": row.rating, "district": row.district}
+
+    def record_district(self, token: str, district: str) -> dict:
+        """The kiosk's optional question right after issuing: only the home district is kept,
+        in the ticket's feedback row (answering again overwrites it). Possible at any status."""
+        with self.store.write(publish=False) as tx:
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise NotFound("Unknown ticket.")
+            tx.save_feedback(ticket, self.clock.now(), district=district)
+        return {"district": district}
