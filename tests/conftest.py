@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import settings as hypothesis_settings
+
+# Properties, not timings: a loaded CI machine must not fail an example for being slow.
+hypothesis_settings.register_profile("wartemarke", deadline=None)
+hypothesis_settings.load_profile("wartemarke")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
