@@ -1,7 +1,8 @@
 """The admin area: services, counters, staff accounts, venue and opening hours, end of day,
-and the evaluation (statistics, the printable report)."""
+the printer (test page, the virtual printer's tickets as images) and the evaluation
+(statistics, the printable report)."""
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 bp = Blueprint(
@@ -59,3 +60,28 @@ def report():
         mimetype="text/html",
         headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"},
     )
+
+
+@bp.get("/printer/tickets/<name>")
+def ticket_image(name: str):
+    """One PNG of the virtual printer (<data_dir>/tickets/<YYYY-MM-DD>_<number>.png), for the
+    printer card. Admins only; any other name, or another printer, is 404."""
+    from ..admin_api import TICKET_PNG_RE, virtual_tickets_folder
+
+    if not current_user.is_authenticated:
+        return _plain(401, "Bitte melden Sie sich in der Verwaltung an (/admin/).")
+    if current_user.role != "admin":
+        return _plain(403, "Dieses Konto hat keine Verwaltungsrechte.")
+    folder = virtual_tickets_folder()
+    if folder is None or not TICKET_PNG_RE.fullmatch(name):
+        abort(404)
+    path = folder / name
+    if path.is_symlink() or not path.is_file():
+        abort(404)
+    try:
+        response = send_file(path, mimetype="image/png", max_age=0, etag=False, conditional=False)
+    except FileNotFoundError:  # removed in between
+        abort(404)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,5 +1,6 @@
 """The admin's JSON API under /api/admin/: services, counters, staff accounts, the venue and its
-opening hours, and the end of the day. Admins only; every change needs the CSRF token.
+opening hours, the end of the day, and the printer (test page, the virtual printer's tickets).
+Admins only; every change needs the CSRF token.
 
 Each route checks the shape of its input (4xx JSON otherwise) and calls one operation
 (``operations/admin.py``), which logs an event and updates the screens live.
@@ -7,21 +8,32 @@ Each route checks the shape of its input (4xx JSON otherwise) and calls one oper
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+from pathlib import Path
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, url_for
 from flask_login import current_user
 
 from .api import json_body, ops, str_field
 from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
 from .config import PREFIX_RE
 from .domain.model import Invalid
+from .printers import PrinterError
+from .printers.transports import VirtualTransport
+
+log = logging.getLogger(__name__)
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/api/admin")
 
 PREFIX_INPUT_RE = re.compile(r"^\s*[A-Za-z]{1,3}\s*$")
 ROLE_RE = re.compile(rf"^({'|'.join(ROLES)})$")
 MAX_MINUTES = 480
+# What ticket_files() names a virtual printer's ticket: <YYYY-MM-DD>_<number>.png, the number
+# reduced to A-Z a-z 0-9 _ -. Nothing else is ever served (no dots, no slashes).
+TICKET_PNG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})_([A-Za-z0-9_-]{1,32})\.png$")
+LAST_TICKETS = 20
 
 
 def text_field(body: dict, name: str, max_len: int, required: bool = True) -> str:
@@ -234,3 +246,60 @@ def close_day():
     if json_body().get("confirm") is not True:
         raise Invalid('Closing the day needs {"confirm": true}.', field="confirm")
     return jsonify(ops().close_day(current_user.actor))
+
+
+# --- printer ----------------------------------------------------------------------------------
+def virtual_tickets_folder() -> Path | None:
+    """<data_dir>/tickets when the configured printer is the virtual one, else None."""
+    spooler = ops().spooler
+    if spooler is None or not isinstance(spooler.transport, VirtualTransport):
+        return None
+    return spooler.transport.folder
+
+
+@admin_api.post("/printer/test")
+@staff_required(role="admin")
+def printer_test():
+    spooler = ops().spooler
+    if spooler is None:
+        return jsonify(error="no_printer", message="No printer is configured (printer none)."), 409
+    try:
+        state = spooler.print_test_page()
+    except (PrinterError, OSError, ValueError) as exc:
+        log.warning("test page on %s failed: %s", spooler.transport.url, exc)
+        return jsonify(
+            error="printer_unavailable",
+            message=f"The test page was not printed: {exc}",
+            printer=spooler.state(),
+        ), 503
+    log.info("test page printed on %s by %s", spooler.transport.url, current_user.username)
+    return jsonify(state)
+
+
+@admin_api.get("/printer/tickets")
+@staff_required(role="admin", check_csrf=False)
+def printer_tickets():
+    """The virtual printer's last tickets as images, newest first ([] for other printers)."""
+    folder = virtual_tickets_folder()
+    found: list[tuple[float, str, re.Match]] = []
+    if folder is not None:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    match = TICKET_PNG_RE.match(entry.name)
+                    if match and entry.is_file(follow_symlinks=False):
+                        found.append((entry.stat().st_mtime, entry.name, match))
+        except FileNotFoundError:  # nothing printed yet
+            pass
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return jsonify(
+        [
+            {
+                "name": name,
+                "number": match[2],
+                "day": match[1],
+                "url": url_for("admin.ticket_image", name=name),
+            }
+            for _, name, match in found[:LAST_TICKETS]
+        ]
+    )

@@ -85,6 +85,29 @@ class Spooler:
             "last_error": self.last_error,
         }
 
+    def print_test_page(self) -> dict:
+        """Send the printer test page now (past the queue) and return the fresh state.
+
+        Raises PrinterError or OSError when the printer cannot take the job; the state then
+        shows the printer offline with the error until the next status check.
+        """
+        from .printers import test_page_bytes
+
+        job = test_page_bytes(self.transport.profile, self.transport.paper_mm)
+        try:
+            self._blocking(self.transport.send, job)
+        except (PrinterError, OSError) as exc:
+            self.last_error = f"test page: {exc}"
+            self.status = PrinterStatus(online=False, error=str(exc))
+            self._publish()
+            raise
+        self.status = self._blocking(self.transport.status)
+        if self.status.ready:
+            self.last_error = None
+        self._publish()
+        self._wake.set()  # a job held back while the printer seemed offline may go now
+        return self.state()
+
     # --- the loop --------------------------------------------------------------------------
     def _run(self) -> None:
         while True:

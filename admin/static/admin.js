@@ -2,6 +2,10 @@
  * The admin area: overview (live over /staff), services, counters, staff accounts, venue and
  * opening hours, end of day.
  *
+ * Drucker (in the overview): address and state live; "Testseite drucken" POSTs
+ * /api/admin/printer/test; for the virtual printer the last tickets as images from
+ * GET /api/admin/printer/tickets (img src /admin/printer/tickets/<name>).
+ *
  * Auswertung: key figures from GET /api/stats?from&to; the printable report (charts, A4) opens
  * from /admin/report?from&to in a new tab.
  *
@@ -35,6 +39,7 @@
     counters: [],
     users: [],
     live: null, // the last staff snapshot, kept current by live events
+    ticketsLoaded: false, // the virtual printer's ticket strip was read at least once
     venueDirty: false, // the venue form has edits not saved yet
   };
 
@@ -196,6 +201,7 @@
     if (state.conn) state.conn.close();
     state.conn = null;
     state.user = null;
+    state.ticketsLoaded = false;
     showScreen("login");
     showError($("login-error"), message || "");
     $("login-user").focus();
@@ -328,14 +334,28 @@
     renderDevices(live.devices || []);
   }
 
+  function isVirtual(printer) {
+    return !!printer && /^virtual/i.test(String(printer.url || ""));
+  }
+
   function renderPrinter(printer) {
     var stateNode = $("ov-printer-state");
+    var virtual = isVirtual(printer);
+    $("ov-printer-actions").hidden = !printer;
+    $("ov-printer-url-line").hidden = !printer;
+    $("ov-tickets").hidden = !virtual;
+    if (virtual && !state.ticketsLoaded) loadTickets();
     if (!printer) {
       setText(stateNode, t("printer_none"));
+      stateNode.removeAttribute("data-ok");
+      $("ov-printer-error").hidden = true;
       $("ov-printer-pending").hidden = true;
       $("ov-printer-failed").hidden = true;
       return;
     }
+    setText($("ov-printer-url"), printer.url);
+    setText($("ov-printer-error"), t("printer_last_error", { message: printer.last_error || "" }));
+    $("ov-printer-error").hidden = !printer.last_error;
     var parts = [];
     if (printer.online === true) parts.push(t("printer_ok"));
     else if (printer.online === false) parts.push(t("printer_offline"));
@@ -368,6 +388,95 @@
       })
     );
   }
+
+  // --- printer: test page, the virtual printer's last tickets --------------------------------
+  var ticketsTimer = null;
+  /** Read the ticket list again soon (a ticket prints a moment after it is issued). */
+  function scheduleTickets() {
+    if (!isVirtual(state.live && state.live.printer)) return;
+    window.clearTimeout(ticketsTimer);
+    ticketsTimer = window.setTimeout(loadTickets, 1200);
+  }
+
+  function loadTickets() {
+    state.ticketsLoaded = true;
+    return request("GET", "/admin/printer/tickets").then(function (res) {
+      if (res.status === 401 || res.status === 403) {
+        showLogin(t("error_session"));
+        return;
+      }
+      if (res.status === 200 && Array.isArray(res.body)) renderTickets(res.body);
+    });
+  }
+
+  function renderTickets(tickets) {
+    $("ov-tickets-empty").hidden = tickets.length > 0;
+    replaceChildren(
+      $("ov-tickets-list"),
+      tickets.map(function (ticket) {
+        var params = { number: ticket.number, day: ticket.day };
+        var li = h("li");
+        var link = h("a");
+        link.href = ticket.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.setAttribute("aria-label", t("ticket_open_label", params));
+        var figure = h("figure");
+        var img = h("img");
+        img.src = ticket.url;
+        img.alt = t("ticket_image_alt", params);
+        img.loading = "lazy";
+        img.decoding = "async";
+        figure.appendChild(img);
+        figure.appendChild(h("figcaption", null, ticket.number));
+        link.appendChild(figure);
+        li.appendChild(link);
+        li.setAttribute("data-name", ticket.name);
+        return li;
+      })
+    );
+  }
+
+  function testResult(text, ok) {
+    var node = $("ov-printer-test-result");
+    setText(node, text);
+    node.setAttribute("data-ok", ok);
+    node.hidden = !text;
+  }
+
+  $("ov-printer-test").addEventListener("click", function () {
+    var submit = $("ov-printer-test");
+    var virtual = isVirtual(state.live && state.live.printer);
+    submit.disabled = true;
+    testResult(t("printer_test_busy"), "busy");
+    request("POST", "/admin/printer/test", {}).then(function (res) {
+      submit.disabled = false;
+      var b = res.body || {};
+      if (res.status === 401) {
+        showLogin(t("error_session"));
+      } else if (res.status === 200) {
+        testResult(t(virtual ? "printer_test_ok_virtual" : "printer_test_ok"), "1");
+        if (state.live) {
+          state.live.printer = b;
+          renderOverview();
+        }
+      } else if (res.status === 409 && b.error === "no_printer") {
+        testResult(t("printer_test_none"), "0");
+      } else if (res.status === 503) {
+        testResult(t("printer_test_failed", { message: b.message || "" }), "0");
+        if (state.live && b.printer) {
+          state.live.printer = b.printer;
+          renderOverview();
+        }
+      } else {
+        testResult(errorText(res), "0");
+      }
+    });
+  });
+
+  $("ov-tickets-reload").addEventListener("click", function () {
+    loadTickets();
+  });
 
   function renderDevices(devices) {
     $("ov-devices-empty").hidden = devices.length > 0;
@@ -404,6 +513,7 @@
           if (!state.live) return;
           state.live.services = queue.services;
           renderOverview();
+          scheduleTickets(); // a new ticket goes to the printer
         },
         counters: function (data) {
           if (!state.live) return;
@@ -414,6 +524,7 @@
           if (!state.live) return;
           state.live.printer = printer;
           renderOverview();
+          scheduleTickets();
         },
         devices: function (data) {
           if (!state.live) return;

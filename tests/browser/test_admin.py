@@ -6,6 +6,9 @@ Screenshots for review go to test-output/admin-*.png.
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -208,3 +211,51 @@ def test_statistics_tab_and_printable_report(admin_server, open_page, output_dir
     page.get_by_role("button", name="Anzeigen").click()
     expect(fig("issued")).to_have_text("0")
     expect(report_link).to_have_attribute("href", "report?from=2024-01-02&to=2024-01-02")
+
+
+def test_printer_card_test_page_and_ticket_images(admin_server, open_page, output_dir, guard):
+    """Drucker: address and state, "Testseite drucken" with its message, and the virtual
+    printer's last tickets as images (newest first), one more appearing live."""
+    server = admin_server
+    first, second = server.issue(1), server.issue(2)
+    boss = server.login("boss", "secret-boss")
+    for _ in range(100):  # both printed before the page asks
+        if len(boss.get(server.url + "/api/admin/printer/tickets").json()) == 2:
+            break
+        time.sleep(0.05)
+
+    page = open_page(server.url + "/admin/", viewport=LANDSCAPE, ready="#login-form")
+    log_in(page)
+    card = page.locator("section.a-printer")
+    expect(card.locator("#ov-printer-url")).to_have_text("virtual")
+    expect(card.locator("#ov-printer-state")).to_have_text("Bereit")
+    strip = card.get_by_role("list", name="Zuletzt gedruckte Marken (virtueller Drucker)")
+    images = strip.get_by_role("img")
+    expect(images).to_have_count(2)
+    expect(strip.locator("figcaption")).to_have_text([second["number"], first["number"]])
+    alt = re.compile(rf"^Wartemarke {second['number']} vom \d{{4}}-\d{{2}}-\d{{2}}$")
+    expect(images.first).to_have_attribute("alt", alt)
+    # The images really loaded (the admin's session cookie, same origin, CSP img-src 'self').
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#ov-tickets-list img')]"
+        ".every(i => i.complete && i.naturalWidth > 100)"
+    )
+
+    card.get_by_role("button", name="Testseite drucken").click()
+    result = card.locator("#ov-printer-test-result")
+    expect(result).to_have_text(
+        "Testseite an den virtuellen Drucker gesendet (als .bin-Datei im Ordner tickets/)."
+    )
+    expect(result).to_have_attribute("data-ok", "1")
+
+    # A ticket issued now shows up by itself.
+    third = server.issue(3)
+    expect(images).to_have_count(3)
+    expect(strip.locator("figcaption").first).to_have_text(third["number"])
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#ov-tickets-list img')]"
+        ".every(i => i.complete && i.naturalWidth > 100)"
+    )
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(output_dir / "admin-printer.png"))
+    card.screenshot(path=str(output_dir / "admin-printer-card.png"))

@@ -258,3 +258,114 @@ def test_end_of_day(admin_server, boss):
     # A second close ends only what came since.
     again = boss.post(url + "/api/admin/day/close", json={"confirm": True}).json()
     assert (again["cancelled"], again["finished"], again["counters_released"]) == (1, 0, 0)
+
+
+# --- printer ----------------------------------------------------------------------------------
+def raw_get(server, path: str, cookies=None) -> int:
+    """GET a path exactly as written (requests would resolve ../ before sending it)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    headers = {}
+    if cookies is not None:
+        headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in cookies)
+    try:
+        conn.request("GET", path, headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_printer_test_page_and_virtual_tickets(admin_server, boss):
+    url = admin_server.url
+    folder = admin_server.data_dir / "tickets"
+    before = set(folder.iterdir()) if folder.exists() else set()
+    assert boss.get(url + "/api/admin/printer/tickets").json() == []
+
+    r = boss.post(url + "/api/admin/printer/test", json={})
+    assert r.status_code == 200, r.text
+    state = r.json()
+    assert state["url"] == "virtual" and state["online"] is True and state["last_error"] is None
+    new = set(folder.iterdir()) - before
+    assert len(new) == 1 and next(iter(new)).name.endswith("_job.bin")
+    assert boss.get(url + "/api/admin/printer/tickets").json() == []  # no PNG for a test page
+
+    first, second = admin_server.issue(1), admin_server.issue(2)
+    tickets = wait_for(
+        lambda: (t := boss.get(url + "/api/admin/printer/tickets").json()) and len(t) == 2 and t
+    )
+    assert tickets, "the virtual printer did not store both tickets"
+    assert [t["number"] for t in tickets] == [second["number"], first["number"]]  # newest first
+    newest = tickets[0]
+    assert newest["name"] == f"{newest['day']}_{second['number']}.png"
+    assert newest["url"] == f"/admin/printer/tickets/{newest['name']}"
+    image = boss.get(url + newest["url"])
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/png"
+    assert image.headers["Cache-Control"] == "no-store"
+    assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+    # Only names the virtual printer writes; nothing outside tickets/.
+    (admin_server.data_dir / "secret.png").write_bytes(b"\x89PNG secret")
+    bin_name = newest["name"].replace(".png", ".bin")
+    for path in (
+        "/admin/printer/tickets/../secret.png",
+        "/admin/printer/tickets/..%2fsecret.png",
+        "/admin/printer/tickets/%2e%2e%2fsecret.png",
+        "/admin/printer/tickets/%2e%2e",
+        "/admin/printer/tickets/..",
+        f"/admin/printer/tickets/{bin_name}",
+        f"/admin/printer/tickets/{newest['name']}%00",
+        f"/admin/printer/tickets/.{newest['name']}",
+        "/admin/printer/tickets/2026-01-01_A999.png",
+        "/admin/printer/tickets/%2fetc%2fpasswd",
+    ):
+        status = raw_get(admin_server, path, boss.cookies)
+        assert status == 404, (path, status)
+
+    # Admins only: anonymous 401, clerks 403 (API and image alike).
+    clerk = admin_server.login("clerk1", "secret-1")
+    assert requests.get(url + newest["url"]).status_code == 401
+    assert clerk.get(url + newest["url"]).status_code == 403
+    assert requests.get(url + "/api/admin/printer/tickets").status_code == 401
+    assert clerk.get(url + "/api/admin/printer/tickets").status_code == 403
+    assert requests.post(url + "/api/admin/printer/test", json={}).status_code == 401
+    assert clerk.post(url + "/api/admin/printer/test", json={}).status_code == 403
+    no_csrf = requests.Session()
+    no_csrf.cookies.update(boss.cookies)
+    r = no_csrf.post(url + "/api/admin/printer/test", json={})
+    assert r.status_code == 403 and r.json()["error"] == "csrf"
+
+
+def test_printer_test_page_unreachable_and_none(make_server):
+    from tests.conftest import free_port
+
+    url_tcp = f"tcp://127.0.0.1:{free_port()}?timeout=2"
+    server = make_server(site=site_with_counters(1), extra=["--printer", url_tcp])
+    server.add_users([("boss", "secret-boss", "admin")])
+    boss = server.login("boss", "secret-boss")
+    r = boss.post(server.url + "/api/admin/printer/test", json={})
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert body["error"] == "printer_unavailable" and "127.0.0.1" in body["message"]
+    assert body["printer"]["online"] is False and body["printer"]["last_error"]
+    assert boss.get(server.url + "/api/admin/printer/tickets").json() == []  # not virtual
+    assert boss.get(server.url + "/admin/printer/tickets/2026-01-01_A001.png").status_code == 404
+
+    none = make_server(site=site_with_counters(1), extra=["--printer", "none"])
+    none.add_users([("boss", "secret-boss", "admin")])
+    boss = none.login("boss", "secret-boss")
+    r = boss.post(none.url + "/api/admin/printer/test", json={})
+    assert r.status_code == 409 and r.json()["error"] == "no_printer"
+    assert boss.get(none.url + "/api/admin/printer/tickets").json() == []
