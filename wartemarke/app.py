@@ -118,7 +118,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     )
     app.json.ensure_ascii = False  # umlauts as text, not \u escapes
     app.json.sort_keys = False
-    clock = Clock(settings.site.timezone)
+    clock = Clock(settings.site.timezone, start=settings.clock_start)
     store = open_store(settings.database_url)
     apply_site(store, settings)
     report = ensure_accounts(store, settings, clock)

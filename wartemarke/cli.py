@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_settings(args: argparse.Namespace):
-    from .config import Settings, load_site, prepare_data_dir
+    from .config import Settings, load_site, parse_clock_start, prepare_data_dir
 
     settings = Settings(
         data_dir=prepare_data_dir(Path(args.data_dir)),
@@ -139,6 +139,8 @@ def load_settings(args: argparse.Namespace):
             setattr(settings, name, getattr(args, name))
     settings.login_limit = env_default("login_limit") or settings.login_limit
     settings.ticket_limit = env_default("ticket_limit") or settings.ticket_limit
+    if env_default("clock_start"):
+        settings.clock_start = parse_clock_start(env_default("clock_start"))
     return settings
 
 

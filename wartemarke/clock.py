@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 class Clock:
     """Aware UTC ``now()`` plus the venue's time zone, which decides what "today" is."""
 
-    def __init__(self, tz: str = "Europe/Berlin", offset_seconds: float = 0.0) -> None:
+    def __init__(self, tz: str = "Europe/Berlin", start: datetime | None = None) -> None:
         self.tz = ZoneInfo(tz)
-        # A shift applied to the real time. Only the test and benchmark harness sets it
-        # (WARTEMARKE_CLOCK_OFFSET), to play a day in compressed time.
-        self.offset = timedelta(seconds=offset_seconds)
+        # With ``start`` the clock begins at that moment and runs on in real time: for
+        # rehearsing a pop-up day ahead of time, and for tests at a chosen hour
+        # (``WARTEMARKE_CLOCK_START``). Never set in normal operation.
+        self.offset = start - datetime.now(UTC) if start else timedelta(0)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,6 +84,8 @@ class Settings:
     login_limit: str = "10 per minute"
     # Tickets per client address (integrations, scripts); kiosks are paced per device below.
     ticket_limit: str = "600 per minute"
+    # Rehearsal and tests only: the moment the server's clock starts at (see clock.Clock).
+    clock_start: datetime | None = None
 
     @property
     def kiosk_pace(self) -> dict:
@@ -111,6 +114,7 @@ ENV = {
     "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
     "ticket_limit": "WARTEMARKE_TICKET_LIMIT",
+    "clock_start": "WARTEMARKE_CLOCK_START",
 }
 
 DEFAULT_DATA_DIR = "wartemarke-data"
@@ -241,6 +245,19 @@ def load_site(path: Path) -> Site:
     except UnicodeDecodeError:
         raise ConfigError(f"the site file {path} is not UTF-8 text") from None
     return parse_site(text, str(path))
+
+
+def parse_clock_start(text: str) -> datetime:
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(
+            f"WARTEMARKE_CLOCK_START must be a date and time with zone, e.g. "
+            f"2026-03-30T08:55:00+02:00, not {text!r}"
+        )
+    return start
 
 
 def prepare_data_dir(path: Path) -> Path:
