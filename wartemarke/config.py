@@ -82,8 +82,10 @@ class Settings:
     ping_interval: float = 5.0
     ping_timeout: float = 5.0
     login_limit: str = "10 per minute"
-    # Tickets per client address (integrations, scripts); kiosks are paced per device below.
-    ticket_limit: str = "600 per minute"
+    # Tickets per client address for requests without a kiosk's device id (integrations,
+    # scripts), e.g. "600 per minute"; off by default, so that other city systems and load
+    # tests are never refused. Kiosks are paced per device (Site.kiosk_burst/kiosk_interval).
+    ticket_limit: str = "off"
     # Rehearsal and tests only: the moment the server's clock starts at (see clock.Clock).
     clock_start: datetime | None = None
 

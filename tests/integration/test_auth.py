@@ -109,6 +109,16 @@ def test_a_kiosk_issuing_faster_than_a_person_is_slowed_down(make_server):
     assert requests.post(url, json={"service": 1}).status_code == 201
 
 
+def test_by_default_an_integration_is_never_refused(make_server):
+    server = make_server(site=site_with_counters(1))
+    session = requests.Session()
+    codes = {
+        session.post(server.url + "/api/tickets", json={"service": 1 + i % 3}).status_code
+        for i in range(650)
+    }
+    assert codes == {201}
+
+
 def test_integrations_are_limited_per_address(make_server):
     server = make_server(
         site=site_with_counters(1), env={"WARTEMARKE_TICKET_LIMIT": "5 per minute"}
