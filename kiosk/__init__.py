@@ -1,8 +1,14 @@
 """The touchscreen kiosk: a walk-in visitor picks a service and gets a ticket."""
 
+import functools
+import json
+from pathlib import Path
+
 from flask import Blueprint, current_app, render_template
 
 from ..districts import KNOWN_QUARTERS
+
+LANGUAGES = ("de", "en")
 
 bp = Blueprint(
     "kiosk",
@@ -17,6 +23,14 @@ bp = Blueprint(
 join = Blueprint("join", __name__)
 
 
+@functools.cache
+def texts() -> dict:
+    """The kiosk's texts, embedded in the page: a kiosk whose server is away right after the
+    page loaded must still say so in words (the JSON files are also served for the others)."""
+    folder = Path(__file__).with_name("static") / "i18n"
+    return {lang: json.loads((folder / f"{lang}.json").read_text("utf-8")) for lang in LANGUAGES}
+
+
 @bp.get("/")
 def page():
     state = current_app.extensions["wartemarke"]
@@ -25,6 +39,7 @@ def page():
         venue=state.ops.venue().get("name", ""),
         ask_district=state.settings.site.ask_district,
         districts=KNOWN_QUARTERS,
+        texts=texts(),
     )
 
 
@@ -34,5 +49,5 @@ def phone():
     number, then follow it on the ticket's status page."""
     state = current_app.extensions["wartemarke"]
     return render_template(
-        "kiosk/kiosk.html", venue=state.ops.venue().get("name", ""), mode="phone"
+        "kiosk/kiosk.html", venue=state.ops.venue().get("name", ""), mode="phone", texts=texts()
     )

@@ -209,6 +209,21 @@
     return t("wait_hours", { h: formatNumber(h), min: formatNumber(m) });
   }
 
+  /** The texts the server embedded in the page (see kiosk/__init__.py). */
+  function embeddedTexts() {
+    var node = document.getElementById("kiosk-texts");
+    if (!node) return;
+    try {
+      var all = JSON.parse(node.textContent || "{}");
+      Object.keys(all).forEach(function (lang) {
+        if (all[lang] && typeof all[lang] === "object") state.dicts[lang] = all[lang];
+      });
+    } catch (err) {
+      // fall back to loading the language files
+    }
+  }
+  embeddedTexts();
+
   function loadLanguage(lang) {
     if (state.dicts[lang]) return Promise.resolve(state.dicts[lang]);
     return fetch(config.i18nBase + encodeURIComponent(lang) + ".json", { cache: "no-cache" })
