@@ -23,10 +23,26 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 
 
+# Ports come from a block of each pytest-xdist worker's own, below the kernel's ephemeral range
+# (32768+). A port the kernel hands out for bind(0) or an outgoing connection could be given
+# to another worker while a test has killed its server and is about to restart it there, and a
+# page reconnecting would then find a stranger's server.
+_PORT_BLOCK = 1000
+_next_port = 20000 + _PORT_BLOCK * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+_port_limit = _next_port + _PORT_BLOCK
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    global _next_port
+    while _next_port < _port_limit:
+        port, _next_port = _next_port, _next_port + 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use by something else on this machine
+            return port
+    raise RuntimeError("this test worker used up its block of ports")
 
 
 def wartemarke(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):
