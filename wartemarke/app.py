@@ -120,7 +120,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     app.json.sort_keys = False
     clock = Clock(settings.site.timezone, start=settings.clock_start)
     store = open_store(settings.database_url)
-    apply_site(store, settings)
+    apply_site(store, settings, clock)
     report = ensure_accounts(store, settings, clock)
 
     socketio = SocketIO(

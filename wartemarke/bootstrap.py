@@ -4,6 +4,7 @@ admin can log in, and (with ``--demo``) create the demo accounts."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ class StartReport:
     lines: list[str] = field(default_factory=list)
 
 
-def apply_site(store: Store, settings: Settings) -> None:
+def apply_site(store: Store, settings: Settings, clock: Clock) -> None:
     with store.read() as tx:
         empty = not tx.services()
     site = settings.site  # completed in place: the screens read the venue from it
@@ -54,12 +55,30 @@ def apply_site(store: Store, settings: Settings) -> None:
                     sort=order,
                 )
             )
+        apply_event(tx, site, clock.now())
         current = {c.id: c for c in tx.counters()}
         for spec in site.counters:
             counter = current.get(spec.id) or Counter(spec.id, spec.name)
             counter.name, counter.enabled = spec.name, spec.enabled
             tx.save_counter(counter)
             tx.set_counter_services(counter.id, spec.services)
+
+
+def apply_event(tx, site, now) -> None:
+    """The site file's [event] becomes (or updates) the current pop-up; without one, a first
+    start creates a pop-up named after the venue, so that every ticket belongs to one."""
+    if site.event is not None:
+        values = dict(site.event)
+        key = values.setdefault("key", values["name"][:64])
+        known = tx.popup_by_key(key)
+        tx.set_current_popup(tx.save_popup(known["id"] if known else None, values, now))
+    elif tx.current_popup_id() is None or tx.popup(tx.current_popup_id()) is None:
+        popups = tx.popups()
+        if popups:
+            tx.set_current_popup(popups[-1]["id"])
+        else:
+            values = {"key": str(uuid.uuid4()), "name": site.venue, "place": "", "address": ""}
+            tx.set_current_popup(tx.save_popup(None, values, now))
 
 
 def ensure_accounts(store: Store, settings: Settings, clock: Clock) -> StartReport:

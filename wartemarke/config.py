@@ -11,12 +11,13 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .districts import OUTSIDE, district_of
 from .domain.hours import OpeningHours
-from .domain.model import DomainError
+from .domain.model import DomainError, Invalid
 
 
 class ConfigError(Exception):
@@ -62,6 +63,8 @@ class Site:
     recalls_before_no_show: int = 2
     # The [opening] table as stored (None: the site file does not set opening hours).
     opening: dict | None = None
+    # The [event] table: the pop-up event new tickets belong to (None: the database's current).
+    event: dict | None = None
     services: list[ServiceSpec] = field(default_factory=list)
     counters: list[CounterSpec] = field(default_factory=list)
 
@@ -189,6 +192,15 @@ def parse_site(text: str, source: str = "site file") -> Site:
         except DomainError as exc:
             raise ConfigError(f"{source}: [opening] {exc.message}") from None
 
+    event = data.get("event")
+    if event is not None:
+        if not isinstance(event, dict):
+            raise ConfigError(f"{source}: [event] must be a table")
+        try:
+            site.event = parse_event(event)
+        except DomainError as exc:
+            raise ConfigError(f"{source}: [event] {exc.message}") from None
+
     ids: set[int] = set()
     prefixes: set[str] = set()
     for i, item in enumerate(data.get("services", []), start=1):
@@ -237,6 +249,51 @@ def parse_site(text: str, source: str = "site file") -> Site:
             raise ConfigError(f"{where}: unknown service ids {unknown}")
         site.counters.append(spec)
     return site
+
+
+EVENT_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def parse_event(table: dict) -> dict:
+    """A pop-up event as given in the site file's [event] or by the admin: the stored fields
+    (``key`` only if given). Raises ``Invalid`` naming the field."""
+    out: dict = {}
+    texts = (("name", 200, True), ("place", 200, False), ("address", 300, False))
+    for name, limit, required in texts:
+        value = table.get(name, "")
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            raise Invalid(f"'{name}' must be text of at most {limit} characters", field=name)
+        if required and not value.strip():
+            raise Invalid(f"'{name}' must not be empty", field=name)
+        if name in table or required:
+            out[name] = value.strip()
+    if "id" in table or "key" in table:
+        key = table.get("id", table.get("key"))
+        if not isinstance(key, str) or not EVENT_KEY_RE.match(key):
+            raise Invalid("'id' must be 1 to 64 letters, digits or . _ : -", field="id")
+        out["key"] = key
+    if "district" in table:
+        district = table["district"]
+        stored = district_of(str(district)) if isinstance(district, str | int) else None
+        if district in ("", None):
+            stored = None
+        elif stored in (None, OUTSIDE) or isinstance(district, bool):
+            raise Invalid("'district' must be a Stadtbezirk 1-10 or a Stadtteil", field="district")
+        out["district"] = stored
+    for name in ("first_day", "last_day"):
+        if name not in table:
+            continue
+        value = table[name]
+        if value in ("", None):
+            out[name] = None
+            continue
+        try:
+            out[name] = (value if type(value) is date else date.fromisoformat(value)).isoformat()
+        except (TypeError, ValueError):
+            raise Invalid(f"'{name}' must be a date YYYY-MM-DD", field=name) from None
+    if out.get("first_day") and out.get("last_day") and out["first_day"] > out["last_day"]:
+        raise Invalid("'first_day' must not be after 'last_day'", field="last_day")
+    return out
 
 
 def load_site(path: Path) -> Site:

@@ -63,9 +63,25 @@ def test_upgrade_from_the_first_release_keeps_tickets(database_url):
                 "'waiting', 0, 'de', '2026-03-30 08:00:00', '2026-03-30 08:00:00', 0)"
             )
         )
+        conn.execute(
+            text(
+                "INSERT INTO settings (key, value) VALUES "
+                """('venue', '{"name": "Pop-Up im Museum"}')"""
+            )
+        )
     engine.dispose()
     store = open_store(database_url)
     assert current_revision(store.engine) == head_revision(store.engine) != "0001"
     with store.read() as tx:
         ticket = tx.ticket_by_token("tok-0001")
         assert ticket.number == "A001" and tx.people_ahead(ticket) == 0
+        # The data from before pop-up events belongs to one pop-up named after the venue.
+        (popup,) = tx.popups()
+        assert (popup["name"], popup["first_day"], popup["last_day"]) == (
+            "Pop-Up im Museum",
+            "2026-03-30",
+            "2026-03-30",
+        )
+        assert tx.current_popup_id() == popup["id"]
+        popup_of = tx.conn.execute(text("SELECT popup_id FROM tickets")).scalar_one()
+        assert popup_of == popup["id"]

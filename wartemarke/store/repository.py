@@ -59,12 +59,18 @@ _TICKET_MUTABLE = (
 )
 
 
+_UNREAD = object()
+
+POPUP_FIELDS = ("key", "name", "place", "address", "district", "first_day", "last_day")
+
+
 class Tx:
     """The repository of one transaction. ``seq`` is the change's sequence number."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.seq = 0
+        self._popup_id: int | None | object = _UNREAD
 
     # --- settings -------------------------------------------------------------------------
     def setting(self, key: str, default=None):
@@ -80,6 +86,39 @@ class Tx:
             == 0
         ):
             self.conn.execute(insert(s.settings).values(key=key, value=value))
+
+    # --- pop-up events --------------------------------------------------------------------
+    def popups(self) -> list[dict]:
+        rows = self.conn.execute(select(s.popups).order_by(s.popups.c.id))
+        return [dict(r._mapping) for r in rows]
+
+    def popup(self, popup_id: int) -> dict | None:
+        row = self.conn.execute(select(s.popups).where(s.popups.c.id == popup_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def popup_by_key(self, key: str) -> dict | None:
+        row = self.conn.execute(select(s.popups).where(s.popups.c.key == key)).first()
+        return None if row is None else dict(row._mapping)
+
+    def save_popup(self, popup_id: int | None, values: dict, now: datetime) -> int:
+        """Insert (``popup_id`` None) or update a pop-up; returns its id."""
+        values = {k: v for k, v in values.items() if k in POPUP_FIELDS}
+        if popup_id is None:
+            return self.conn.execute(
+                insert(s.popups).values(created_at=now, **values).returning(s.popups.c.id)
+            ).scalar_one()
+        self.conn.execute(update(s.popups).where(s.popups.c.id == popup_id).values(**values))
+        return popup_id
+
+    def current_popup_id(self) -> int | None:
+        """The pop-up new tickets belong to (read once per transaction)."""
+        if self._popup_id is _UNREAD:
+            self._popup_id = self.setting("current_popup")
+        return self._popup_id
+
+    def set_current_popup(self, popup_id: int) -> None:
+        self.set_setting("current_popup", popup_id)
+        self._popup_id = popup_id
 
     # --- services and counters ------------------------------------------------------------
     def services(self) -> list[Service]:
@@ -245,6 +284,7 @@ class Tx:
                 token=ticket.token,
                 issued_at=ticket.issued_at,
                 lang=ticket.lang,
+                popup_id=self.current_popup_id(),
                 **values,
             )
             .returning(s.tickets.c.id)
@@ -369,6 +409,7 @@ class Tx:
                 counter_id=transition.counter_id,
                 user_id=transition.user_id,
                 data=transition.data,
+                popup_id=self.current_popup_id(),
             )
         )
 

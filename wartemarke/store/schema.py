@@ -119,6 +119,24 @@ number_counters = Table(
     Column("last", Integer, nullable=False),
 )
 
+# A pop-up office: some days at one venue. One installation serves many over the year; every
+# ticket belongs to the one that was current when it was issued. ``key`` is a global id (a UUID,
+# or one set in the site file) so that exports of several laptops merge into the same pop-up.
+popups = Table(
+    "popups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("place", String(200), nullable=False, default=""),
+    Column("address", String(300), nullable=False, default=""),
+    # The venue's own Stadtbezirk ("1".."10") or Stadtteil code (see districts.py), if known.
+    Column("district", String(32), nullable=True),
+    Column("first_day", String(10), nullable=True),
+    Column("last_day", String(10), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 tickets = Table(
     "tickets",
     metadata,
@@ -138,6 +156,7 @@ tickets = Table(
     Column("finished_at", UTCDateTime, nullable=True),
     Column("counter_id", Integer, nullable=True),
     Column("recalls", Integer, nullable=False, default=0),
+    Column("popup_id", Integer, nullable=True),
     UniqueConstraint("day", "number", name="uq_tickets_day_number"),
     # The queue of one service today: counts, positions and call order all filter on these.
     Index("ix_tickets_day_status_service", "day", "status", "service_id"),
@@ -160,6 +179,8 @@ events = Table(
     Column("counter_id", Integer, nullable=True),
     Column("user_id", Integer, nullable=True),
     Column("data", JSON, nullable=True),
+    # The pop-up current when the event was written (a ticket's own is tickets.popup_id).
+    Column("popup_id", Integer, nullable=True),
     Index("ix_events_day", "day"),
     Index("ix_events_ticket_id", "ticket_id"),
 )
