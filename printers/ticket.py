@@ -13,6 +13,16 @@ DEFAULT_LINES = (
 )
 
 
+MAX_LINES = 6
+
+
+def ticket_lines(text: str | None) -> list[str] | None:
+    """The venue's ticket text as printed lines (blank lines dropped, at most ``MAX_LINES``);
+    None for no text, which means the default lines."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[:MAX_LINES] or None
+
+
 @dataclass(frozen=True)
 class TicketPrint:
     """One ticket as the kiosk hands it out.

@@ -13,15 +13,18 @@ import os
 import re
 from pathlib import Path
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, url_for
 from flask_login import current_user
 
 from .api import json_body, ops, str_field
 from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
-from .config import PREFIX_RE
+from .config import PREFIX_RE, SITE_FILE, TICKET_TEXT_MAX, ConfigError, parse_event, parse_site
 from .domain.model import Invalid
 from .printers import PrinterError
 from .printers.transports import VirtualTransport
+from .sitefile import render as render_site
+from .sitefile import save as save_site
+from .sitefile import take_over
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ MAX_MINUTES = 480
 # reduced to A-Z a-z 0-9 _ -. Nothing else is ever served (no dots, no slashes).
 TICKET_PNG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})_([A-Za-z0-9_-]{1,32})\.png$")
 LAST_TICKETS = 20
+MAX_SITE_FILE = 50_000
 
 
 def text_field(body: dict, name: str, max_len: int, required: bool = True) -> str:
@@ -226,6 +230,8 @@ def save_venue():
         fields["name"] = text_field(body, "name", 200)
     if "ticker" in body:
         fields["ticker"] = text_field(body, "ticker", 500, required=False)
+    if "ticket_text" in body:
+        fields["ticket_text"] = text_field(body, "ticket_text", TICKET_TEXT_MAX, required=False)
     if "opening" in body:
         if not isinstance(body["opening"], dict):
             raise Invalid("'opening' must be an object (hours, weekdays, dates, …).")
@@ -237,6 +243,113 @@ def save_venue():
         fields["opening"] = opening
     _nothing_to_change(fields)
     return jsonify(ops().save_venue(current_user.actor, fields))
+
+
+# --- pop-up events ----------------------------------------------------------------------------
+def event_fields(body: dict, creating: bool) -> dict:
+    known = ("id", "name", "place", "address", "district", "first_day", "last_day")
+    given = {k: body[k] for k in known if k in body}
+    if creating and "name" not in given:
+        raise Invalid("'name' must not be empty.", field="name")
+    if not creating:
+        given.setdefault("name", "-")  # parse_event requires it; dropped below if not given
+    fields = parse_event(given)
+    if not creating and "name" not in body:
+        fields.pop("name")
+    return fields
+
+
+def current_flag(body: dict, default: bool) -> bool:
+    return bool_field(body, "current") if "current" in body else default
+
+
+@admin_api.get("/events")
+@staff_required(role="admin", check_csrf=False)
+def list_events():
+    return jsonify(ops().popups_view())
+
+
+@admin_api.post("/events")
+@staff_required(role="admin")
+def create_event():
+    body = json_body()
+    fields = event_fields(body, creating=True)
+    view = ops().save_popup(current_user.actor, None, fields, current_flag(body, True))
+    return jsonify(view), 201
+
+
+@admin_api.put("/events/<int:event_id>")
+@staff_required(role="admin")
+def update_event(event_id: int):
+    body = json_body()
+    fields = event_fields(body, creating=False)
+    current = current_flag(body, False)
+    if not fields and not current:
+        _nothing_to_change(fields)
+    return jsonify(ops().save_popup(current_user.actor, event_id, fields, current))
+
+
+# --- the site file -----------------------------------------------------------------------------
+def site_file_path() -> Path:
+    """The file the server reads at start: --config, else <data dir>/site.toml."""
+    settings = current_app.extensions["wartemarke"].settings
+    return settings.config_file or settings.data_dir / SITE_FILE
+
+
+@admin_api.get("/site")
+@staff_required(role="admin", check_csrf=False)
+def site_file():
+    state = current_app.extensions["wartemarke"]
+    with state.store.read() as tx:
+        text = render_site(tx, state.settings, state.ops.clock.local())
+    return jsonify(toml=text, path=str(site_file_path()))
+
+
+@admin_api.get("/site.toml")
+@staff_required(role="admin", check_csrf=False)
+def site_file_download():
+    state = current_app.extensions["wartemarke"]
+    with state.store.read() as tx:
+        text = render_site(tx, state.settings, state.ops.clock.local())
+    return Response(
+        text,
+        mimetype="application/toml",
+        headers={
+            "Content-Disposition": 'attachment; filename="site.toml"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@admin_api.put("/site")
+@staff_required(role="admin")
+def apply_site_file():
+    """Check and apply a site file (``{"toml": "…"}``), then save it as the server's site file
+    so that the next start reads the same."""
+    state = current_app.extensions["wartemarke"]
+    text = json_body().get("toml")
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid("'toml' must be the text of a site file.", field="toml")
+    if len(text) > MAX_SITE_FILE:
+        raise Invalid(f"The site file is longer than {MAX_SITE_FILE} characters.", field="toml")
+    try:
+        site = parse_site(text, "Standortdatei")
+    except ConfigError as exc:
+        raise Invalid(str(exc), field="toml") from None
+    ops().apply_site(current_user.actor, site)
+    restart = take_over(state.settings.site, site)
+    state.throttle.burst, state.throttle.interval = site.kiosk_burst, site.kiosk_interval
+    path = site_file_path()
+    try:
+        save_site(text, path)
+        saved, problem = True, None
+    except OSError as exc:
+        log.warning("site file %s not saved: %s", path, exc)
+        saved, problem = False, exc.strerror or str(exc)
+    if saved and state.settings.config_file is None:
+        state.settings.config_file = path
+    log.info("site file applied by %s (saved: %s)", current_user.username, saved)
+    return jsonify(applied=True, saved=saved, path=str(path), error=problem, restart=restart)
 
 
 # --- end of the day ---------------------------------------------------------------------------

@@ -125,13 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_settings(args: argparse.Namespace):
-    from .config import Settings, load_site, parse_clock_start, prepare_data_dir
+    from .config import SITE_FILE, Settings, load_site, parse_clock_start, prepare_data_dir
 
     settings = Settings(
         data_dir=prepare_data_dir(Path(args.data_dir)),
         database=args.database,
         config_file=Path(args.config) if args.config else None,
     )
+    if settings.config_file is None and (settings.data_dir / SITE_FILE).is_file():
+        # Saved by the admin area ("Standortdatei") when the server was started without one.
+        settings.config_file = settings.data_dir / SITE_FILE
     if settings.config_file:
         settings.site = load_site(settings.config_file)
     for name in ("host", "port", "printer", "public_url", "demo", "message_queue"):

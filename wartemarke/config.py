@@ -25,6 +25,7 @@ class ConfigError(Exception):
 
 
 PREFIX_RE = re.compile(r"^[A-Z]{1,3}$")
+TICKET_TEXT_MAX = 300
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Site:
     venue: str | None = None
     # The announcement line running along the bottom of the wall display.
     ticker: str | None = None
+    # Printed at the foot of every ticket (None: the built-in two lines, German and English).
+    ticket_text: str | None = None
     timezone: str = "Europe/Berlin"
     public_url: str | None = None
     printer: str | None = None
@@ -123,6 +126,8 @@ ENV = {
 }
 
 DEFAULT_DATA_DIR = "wartemarke-data"
+# The site file in the data directory, read when no --config is given (the admin saves it).
+SITE_FILE = "site.toml"
 
 
 def env_default(name: str, fallback=None):
@@ -159,6 +164,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
     site.public_url = venue.get("public_url")
     if "ticker" in venue:
         site.ticker = str(venue["ticker"])[:500]
+    if "ticket_text" in venue:
+        site.ticket_text = str(venue["ticket_text"])[:TICKET_TEXT_MAX]
     printer = data.get("printer", {})
     if isinstance(printer, dict) and printer.get("url"):
         site.printer = str(printer["url"])

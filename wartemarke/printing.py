@@ -188,6 +188,7 @@ class Spooler:
             estimated_wait_min=payload["estimated_wait_min"],
             status_url=payload["status_url"],
             paper_mm=self.transport.paper_mm,
+            **({"lines": payload["lines"]} if payload.get("lines") else {}),
         )
 
     def _publish(self) -> None:

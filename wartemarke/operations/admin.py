@@ -12,11 +12,13 @@ The API layer (``admin_api``) checks the shape of the input; the rules that need
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from ..domain.hours import OpeningHours
 from ..domain.model import Conflict, Counter, Invalid, NotFound, Service, Status, Transition
-from ..store.repository import Tx
+from ..sitefile import check_site, write_site
+from ..store.repository import POPUP_FIELDS, Tx
 from .common import Actor, Base, Change, QueueFigures, iso
 
 
@@ -311,6 +313,7 @@ class AdminOps(Base):
             return {
                 "name": venue.get("name", ""),
                 "ticker": venue.get("ticker", ""),
+                "ticket_text": venue.get("ticket_text", ""),
                 "timezone": venue.get("timezone", str(self.clock.tz)),
                 "opening": OpeningHours.from_json(tx.setting("opening")).to_json(),
             }
@@ -323,7 +326,7 @@ class AdminOps(Base):
             opening = OpeningHours.from_json(fields["opening"]).to_json()  # Invalid → 400
         with self.store.write() as tx:
             venue = dict(tx.setting("venue") or {})
-            for key in ("name", "ticker"):
+            for key in ("name", "ticker", "ticket_text"):
                 if key in fields:
                     venue[key] = fields[key]
             tx.set_setting("venue", venue)
@@ -336,6 +339,73 @@ class AdminOps(Base):
             change = self._admin_change(tx)
         self.publish(change)
         return self.venue_settings()
+
+    # --- pop-up events --------------------------------------------------------------------
+    @staticmethod
+    def _popup_view(row: dict, current: int | None) -> dict:
+        view = {k: row[k] for k in ("id", *POPUP_FIELDS)}
+        return {**view, "current": row["id"] == current, "created_at": iso(row["created_at"])}
+
+    def popups_view(self) -> dict:
+        with self.store.read() as tx:
+            current = tx.current_popup_id()
+            return {
+                "current": current,
+                "events": [self._popup_view(r, current) for r in reversed(tx.popups())],
+            }
+
+    def save_popup(
+        self, actor: Actor, popup_id: int | None, fields: dict, make_current: bool
+    ) -> dict:
+        """Create or change a pop-up event (the fields of ``config.parse_event``); with
+        ``make_current`` new tickets belong to it from now on."""
+        now = self.clock.now()
+        with self.store.write() as tx:
+            if popup_id is not None and tx.popup(popup_id) is None:
+                raise NotFound("No such pop-up event.", event=popup_id)
+            if popup_id is None:
+                fields = {"place": "", "address": "", **fields}
+                fields.setdefault("key", str(uuid.uuid4()))
+            key = fields.get("key")
+            if key is not None:
+                other = tx.popup_by_key(key)
+                if other is not None and other["id"] != popup_id:
+                    raise Conflict(f"The id '{key}' belongs to another pop-up event.", field="id")
+            merged = {**(tx.popup(popup_id) or {}), **fields}
+            first, last = merged.get("first_day"), merged.get("last_day")
+            if first and last and first > last:
+                raise Invalid("'first_day' must not be after 'last_day'.", field="last_day")
+            saved = tx.save_popup(popup_id, fields, now)
+            if make_current:
+                tx.set_current_popup(saved)
+            self._admin_log(
+                tx,
+                "event_saved",
+                actor,
+                now,
+                data={"event": saved, "created": popup_id is None, "current": make_current},
+            )
+            view = self._popup_view(tx.popup(saved), tx.current_popup_id())
+            change = self._admin_change(tx)
+        self.publish(change)
+        return view
+
+    # --- the site file --------------------------------------------------------------------
+    def apply_site(self, actor: Actor, site) -> None:
+        """Write a parsed site file (``config.Site``) into the database, as at start."""
+        now = self.clock.now()
+        with self.store.write() as tx:
+            check_site(tx, site)
+            write_site(tx, site, now)
+            self._admin_log(
+                tx,
+                "site_applied",
+                actor,
+                now,
+                data={"services": len(site.services), "counters": len(site.counters)},
+            )
+            change = self._admin_change(tx)
+        self.publish(change)
 
     # --- end of the day -------------------------------------------------------------------
     def close_day(self, actor: Actor) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
+from ..printers.ticket import ticket_lines
 from .common import Actor, Base, Change, QueueFigures, iso
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,9 @@ class VisitorOps(Base):
             status = self._status_view(tx, ticket, figures)
             status_url = self.status_url(ticket.token)
             if self.spooler is not None:
+                venue = tx.setting("venue") or {}
                 payload = {
-                    "venue": (tx.setting("venue") or {}).get("name", ""),
+                    "venue": venue.get("name", ""),
                     "number": number,
                     "service": service.name,
                     "issued_at": iso(now),
@@ -102,6 +104,8 @@ class VisitorOps(Base):
                     "estimated_wait_min": status["estimated_wait_min"],
                     "status_url": status_url,
                     "lang": lang,
+                    # The venue's text for the foot of the ticket; absent: the printer's default.
+                    "lines": ticket_lines(venue.get("ticket_text")),
                 }
                 tx.add_print_job(ticket, payload, now)
             change = Change(
