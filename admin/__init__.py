@@ -5,6 +5,8 @@ the printer (test page, the virtual printer's tickets as images) and the evaluat
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
+from ..districts import STADTBEZIRKE
+
 bp = Blueprint(
     "admin",
     __name__,
@@ -25,6 +27,7 @@ def page():
         "admin/admin.html",
         venue=state.ops.venue().get("name", ""),
         timezone=state.settings.site.timezone,
+        districts=STADTBEZIRKE,
     )
 
 

@@ -142,9 +142,9 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
     site = settings.site
     venue = tx.setting("venue") or {}
     out = [
-        "# Wartemarke site file (site.toml), written by the admin area on "
-        f"{now.strftime('%Y-%m-%d %H:%M')}.",
-        "# Start the server with --config FILE; the README explains every entry.",
+        "# Wartemarke-Standortdatei (site.toml), geschrieben von der Verwaltung am "
+        f"{now.strftime('%d.%m.%Y um %H:%M')}.",
+        "# Start: wartemarke serve --config DATEI. Jeder Eintrag ist in der README erklärt.",
         "",
     ]
     out += _table(

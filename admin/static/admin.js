@@ -28,7 +28,7 @@
     requestTimeoutMs: 10000,
   };
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-  var TABS = ["overview", "services", "counters", "users", "venue", "stats", "day"];
+  var TABS = ["overview", "services", "counters", "users", "venue", "stats", "day", "site"];
 
   var state = {
     dict: {},
@@ -38,6 +38,7 @@
     services: [], // admin list (all, incl. disabled)
     counters: [],
     users: [],
+    events: [], // pop-up events, newest first
     live: null, // the last staff snapshot, kept current by live events
     ticketsLoaded: false, // the virtual printer's ticket strip was read at least once
     venueDirty: false, // the venue form has edits not saved yet
@@ -224,6 +225,7 @@
       if (selected && focus) button.focus();
     });
     if (name === "stats" && !state.statsLoaded) loadStats();
+    if (name === "site" && !state.siteLoaded) loadSiteFile();
   }
 
   TABS.forEach(function (tab, index) {
@@ -283,6 +285,7 @@
       request("GET", "/admin/counters"),
       request("GET", "/admin/users"),
       request("GET", "/admin/venue"),
+      request("GET", "/admin/events"),
     ]).then(function (answers) {
       if (answers.some(function (res) {
         return res.status === 401 || res.status === 403;
@@ -293,6 +296,8 @@
       if (answers[0].status === 200) state.services = answers[0].body;
       if (answers[1].status === 200) state.counters = answers[1].body;
       if (answers[2].status === 200) state.users = answers[2].body;
+      if (answers[4].status === 200) state.events = answers[4].body.events;
+      renderEvents();
       renderServices();
       renderCounters();
       renderUsers();
@@ -775,6 +780,89 @@
     );
   });
 
+  // --- pop-up events ------------------------------------------------------------------------
+  function eventDays(e) {
+    if (!e.first_day && !e.last_day) return t("nobody");
+    if (e.first_day === e.last_day || !e.last_day) return dateDe(e.first_day);
+    if (!e.first_day) return t("ev_until", { day: dateDe(e.last_day) });
+    return dateDe(e.first_day) + " – " + dateDe(e.last_day);
+  }
+
+  function renderEvents() {
+    replaceChildren(
+      $("ev-list"),
+      state.events.map(function (e) {
+        var status = e.current
+          ? h("span", "a-badge", t("ev_current"))
+          : button(t("ev_make_current"), null, function (event) {
+              change("PUT", "/admin/events/" + e.id, { current: true }, null, event.currentTarget).then(
+                function (res) {
+                  if (res.status !== 200) return;
+                  notice(t("ev_now_current", { name: res.body.name }));
+                  reloadLists();
+                }
+              );
+            }, t("ev_make_current_label", { name: e.name }));
+        var place = [e.place, e.address].filter(Boolean).join(", ");
+        var tr = row([
+          e.name,
+          place || t("nobody"),
+          eventDays(e),
+          status,
+          button(t("edit"), null, function () {
+            editEvent(e);
+          }, t("edit_label", { name: e.name })),
+        ]);
+        tr.setAttribute("data-event", e.id);
+        return tr;
+      })
+    );
+  }
+
+  function editEvent(e) {
+    $("ev-id").value = e ? e.id : "";
+    $("ev-name").value = e ? e.name : "";
+    $("ev-place").value = e ? e.place : "";
+    $("ev-address").value = e ? e.address : "";
+    $("ev-district").value = e && e.district ? e.district : "";
+    $("ev-first").value = e && e.first_day ? e.first_day : "";
+    $("ev-last").value = e && e.last_day ? e.last_day : "";
+    $("ev-current").checked = e ? e.current : true;
+    setText($("ev-form-title"), e ? t("ev_edit", { name: e.name }) : t("ev_new"));
+    setText($("ev-save"), e ? t("save_changes") : t("ev_create"));
+    $("ev-new").hidden = !e;
+    showError($("ev-error"), "");
+    if (e) $("ev-name").focus();
+  }
+
+  $("ev-new").addEventListener("click", function () {
+    editEvent(null);
+    $("ev-name").focus();
+  });
+
+  $("ev-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = $("ev-id").value;
+    var payload = {
+      name: $("ev-name").value,
+      place: $("ev-place").value,
+      address: $("ev-address").value,
+      district: $("ev-district").value,
+      first_day: $("ev-first").value,
+      last_day: $("ev-last").value,
+    };
+    // Editing leaves which event is current alone unless the box asks for it.
+    if (!id || $("ev-current").checked) payload.current = $("ev-current").checked;
+    change(id ? "PUT" : "POST", "/admin/events" + (id ? "/" + id : ""), payload, $("ev-error"), $("ev-save")).then(
+      function (res) {
+        if (res.status !== 200 && res.status !== 201) return;
+        notice(t("ev_saved", { name: res.body.name }));
+        editEvent(null);
+        reloadLists();
+      }
+    );
+  });
+
   // --- venue and opening hours --------------------------------------------------------------
   (function buildWeekdays() {
     WEEKDAYS.forEach(function (day) {
@@ -799,6 +887,7 @@
   function fillVenue(v) {
     $("vn-name").value = v.name || "";
     $("vn-ticker").value = v.ticker || "";
+    $("vn-ticket-text").value = v.ticket_text || "";
     var opening = v.opening || {};
     $("vn-hours").value = opening.hours || "";
     WEEKDAYS.forEach(function (day) {
@@ -830,6 +919,7 @@
     var payload = {
       name: $("vn-name").value,
       ticker: $("vn-ticker").value,
+      ticket_text: $("vn-ticket-text").value,
       opening: {
         hours: $("vn-hours").value.trim(),
         weekdays: weekdays,
@@ -1006,6 +1096,57 @@
   $("st-form").addEventListener("submit", function (event) {
     event.preventDefault();
     loadStats();
+  });
+
+  // --- the site file ------------------------------------------------------------------------
+  function loadSiteFile() {
+    state.siteLoaded = true;
+    showError($("sf-error"), "");
+    return request("GET", "/admin/site").then(function (res) {
+      if (res.status === 401 || res.status === 403) {
+        showLogin(t("error_session"));
+      } else if (res.status !== 200) {
+        showError($("sf-error"), errorText(res));
+      } else {
+        $("sf-text").value = res.body.toml;
+        setText($("sf-path"), t("sf_path", { path: res.body.path }));
+      }
+    });
+  }
+
+  $("sf-reload").addEventListener("click", function () {
+    $("sf-result").hidden = true;
+    loadSiteFile();
+  });
+
+  $("sf-file").addEventListener("change", function () {
+    var file = $("sf-file").files && $("sf-file").files[0];
+    if (!file) return;
+    file.text().then(function (text) {
+      $("sf-text").value = text;
+      $("sf-result").hidden = true;
+      showError($("sf-error"), "");
+    });
+  });
+
+  $("sf-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("sf-result").hidden = true;
+    var payload = { toml: $("sf-text").value };
+    change("PUT", "/admin/site", payload, $("sf-error"), $("sf-apply")).then(function (res) {
+      if (res.status !== 200) return;
+      var lines = [
+        res.body.saved
+          ? t("sf_applied_saved", { path: res.body.path })
+          : t("sf_applied_not_saved", { path: res.body.path, message: res.body.error || "" }),
+      ];
+      if (res.body.restart.length) {
+        lines.push(t("sf_restart", { names: res.body.restart.join(", ") }));
+      }
+      setText($("sf-result"), lines.join(" "));
+      $("sf-result").hidden = false;
+      reloadLists();
+    });
   });
 
   // --- end of day ---------------------------------------------------------------------------

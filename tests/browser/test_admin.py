@@ -103,11 +103,11 @@ def test_admin_creates_a_service_the_kiosk_shows_live(admin_server, open_page, o
     page.screenshot(path=str(output_dir / "admin-users.png"))
 
     # Venue and opening hours.
-    page.get_by_role("tab", name="Ort & Öffnungszeiten").click()
-    page.get_by_label("Name des Veranstaltungsorts").fill("Bürgerbüro im Rathaus")
+    page.get_by_role("tab", name="Einsatz & Öffnungszeiten").click()
+    page.get_by_label("Titel auf Kiosk und Anzeige").fill("Bürgerbüro im Rathaus")
     page.get_by_label("Sonntag").fill("10:00-14:00")
     page.get_by_role("button", name="Speichern", exact=True).click()
-    expect(page.locator("#notice")).to_contain_text("gespeichert")
+    expect(page.locator("#notice")).to_have_text("Einstellungen gespeichert.")
     venue = requests.get(server.url + "/api/state", timeout=5).json()["venue"]
     assert venue["name"] == "Bürgerbüro im Rathaus"
     page.get_by_label("Öffnungszeiten (alle Tage)", exact=False).fill("9 bis 5")
@@ -259,3 +259,60 @@ def test_printer_card_test_page_and_ticket_images(admin_server, open_page, outpu
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(output_dir / "admin-printer.png"))
     card.screenshot(path=str(output_dir / "admin-printer-card.png"))
+
+
+def test_pop_up_events_and_the_site_file(admin_server, open_page, output_dir, guard):
+    server = admin_server
+    page = open_page(server.url + "/admin/", viewport=LANDSCAPE, ready="#login-form")
+    log_in(page)
+    page.get_by_role("tab", name="Einsatz & Öffnungszeiten").click()
+    rows = page.locator("#ev-list tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("aktuell")
+
+    # A new pop-up event; user-supplied text is shown as text, never as markup.
+    form = page.locator("#ev-form")
+    form.get_by_label("Name, z. B.", exact=False).fill("Pop-Up Sommer <b>2027</b>")
+    form.get_by_label("Ort (Gebäude)").fill("Zentralbibliothek")
+    form.get_by_label("Adresse").fill("Konrad-Adenauer-Platz 1")
+    form.get_by_label("Stadtbezirk des Ortes", exact=False).select_option("Stadtmitte")
+    form.get_by_label("Erster Tag").fill("2027-07-05")
+    form.get_by_label("Letzter Tag").fill("2027-07-09")
+    form.get_by_role("button", name="Einsatz anlegen").click()
+    expect(page.locator("#notice")).to_contain_text("Pop-Up Sommer <b>2027</b>")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Pop-Up Sommer <b>2027</b>")
+    expect(rows.first).to_contain_text("05.07.2027 – 09.07.2027")
+    expect(rows.first).to_contain_text("aktuell")
+    assert page.locator("#ev-list b").count() == 0
+    page.screenshot(path=str(output_dir / "admin-events.png"), full_page=True)
+
+    # The first one back as current, from its row.
+    rows.nth(1).get_by_role("button", name="zum aktuellen Einsatz machen").click()
+    expect(page.locator("#notice")).to_contain_text("Neue Wartenummern gehören jetzt zu")
+    expect(rows.nth(1)).to_contain_text("aktuell")
+    expect(rows.first.get_by_role("button", name="zum aktuellen Einsatz machen")).to_be_visible()
+
+    # Bad dates: a German message in the form.
+    rows.first.get_by_role("button", name="Pop-Up Sommer <b>2027</b> bearbeiten").click()
+    form.get_by_label("Letzter Tag").fill("2027-07-01")
+    form.get_by_role("button", name="Änderungen speichern").click()
+    expect(page.locator("#ev-error")).to_be_visible()
+
+    # The site file: shown, edited in the page, applied, and the kiosk follows.
+    kiosk = open_page(server.url + "/kiosk/", ready="#services .k-service")
+    page.get_by_role("tab", name="Standortdatei").click()
+    text = page.locator("#sf-text")
+    expect(text).to_have_value(re.compile(r'\[\[services\]\]\nid = 1\nname = "Personalausweis"'))
+    expect(page.locator("#sf-path")).to_contain_text("site.toml")
+    page.screenshot(path=str(output_dir / "admin-site-file.png"), full_page=True)
+    text.fill(text.input_value().replace('"Reisepass"', '"Reisepass & Kinderreisepass"'))
+    page.get_by_role("button", name="Prüfen und übernehmen").click()
+    expect(page.locator("#sf-result")).to_contain_text("Übernommen und gespeichert")
+    expect(kiosk.locator(".k-service", has_text="Reisepass & Kinderreisepass")).to_be_visible()
+
+    text.fill("[venue\nname = 1")
+    page.get_by_role("button", name="Prüfen und übernehmen").click()
+    expect(page.locator("#sf-error")).to_contain_text("TOML")
+    page.get_by_role("button", name="Aktuelle Einrichtung laden").click()
+    expect(text).to_have_value(re.compile("Reisepass & Kinderreisepass"))

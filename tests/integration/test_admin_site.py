@@ -69,6 +69,10 @@ def test_pop_up_events_and_the_tickets_that_belong_to_them(admin_server, boss):
     r = boss.put(f"{url}/{summer['id']}", json={"address": "KAP 1"})
     assert r.json()["current"] is False and r.json()["name"] == "Pop-Up Sommer 2026"
     assert popup_of(admin_server, admin_server.issue(2)["number"]) == first["id"]
+    r = boss.put(f"{url}/{summer['id']}", json={"current": True})  # switching alone
+    assert r.status_code == 200 and r.json()["current"] is True
+    assert popup_of(admin_server, admin_server.issue(3)["number"]) == summer["id"]
+    boss.put(f"{url}/{first['id']}", json={"current": True})
     listing = boss.get(url).json()
     assert [e["id"] for e in listing["events"]] == [summer["id"], first["id"]]  # newest first
 

@@ -107,7 +107,8 @@ class Tx:
             return self.conn.execute(
                 insert(s.popups).values(created_at=now, **values).returning(s.popups.c.id)
             ).scalar_one()
-        self.conn.execute(update(s.popups).where(s.popups.c.id == popup_id).values(**values))
+        if values:
+            self.conn.execute(update(s.popups).where(s.popups.c.id == popup_id).values(**values))
         return popup_id
 
     def current_popup_id(self) -> int | None:
