@@ -35,13 +35,13 @@ def check_site(tx: Tx, site: Site) -> None:
             raise Conflict(
                 f"The prefix {prefix} of service {service_id} is used by service "
                 f"{seen[prefix]} already.",
-                field="prefix",
+                field="toml",
             )
         seen[prefix] = service_id
     for spec in site.counters:
         unknown = sorted(set(spec.services) - set(prefixes))
         if unknown:
-            raise Invalid(f"Counter {spec.id} names unknown service ids {unknown}.", field="id")
+            raise Invalid(f"Counter {spec.id} names unknown service ids {unknown}.", field="toml")
 
 
 def write_site(tx: Tx, site: Site, now: datetime) -> None:

@@ -154,6 +154,11 @@
     if (res.status === 409 && (b.field === "role" || b.field === "active")) {
       return t("error_last_admin");
     }
+    if (res.status === 409 && b.field === "id") return t("error_event_id_taken");
+    // The server's messages are for developers (English); a checked field has a German one.
+    if ((res.status === 400 || b.field === "toml") && b.field && state.dict["field_" + b.field]) {
+      return t("field_" + b.field, { message: b.message || "" });
+    }
     return t("error_generic", { message: b.message || "HTTP " + res.status });
   }
 

@@ -297,7 +297,9 @@ def test_pop_up_events_and_the_site_file(admin_server, open_page, output_dir, gu
     rows.first.get_by_role("button", name="Pop-Up Sommer <b>2027</b> bearbeiten").click()
     form.get_by_label("Letzter Tag").fill("2027-07-01")
     form.get_by_role("button", name="Änderungen speichern").click()
-    expect(page.locator("#ev-error")).to_be_visible()
+    expect(page.locator("#ev-error")).to_have_text(
+        "Der letzte Tag muss ein Datum sein und darf nicht vor dem ersten liegen."
+    )
 
     # The site file: shown, edited in the page, applied, and the kiosk follows.
     kiosk = open_page(server.url + "/kiosk/", ready="#services .k-service")
@@ -313,6 +315,7 @@ def test_pop_up_events_and_the_site_file(admin_server, open_page, output_dir, gu
 
     text.fill("[venue\nname = 1")
     page.get_by_role("button", name="Prüfen und übernehmen").click()
-    expect(page.locator("#sf-error")).to_contain_text("TOML")
+    expect(page.locator("#sf-error")).to_contain_text("Die Standortdatei wurde nicht übernommen")
+    expect(page.locator("#sf-error")).to_contain_text("line 1")  # where the mistake is
     page.get_by_role("button", name="Aktuelle Einrichtung laden").click()
     expect(text).to_have_value(re.compile("Reisepass & Kinderreisepass"))
