@@ -60,3 +60,47 @@ def test_broken_site_files(text, message):
         parse_site(text, "site.toml")
     assert message in str(err.value)
     assert str(err.value).startswith("site.toml")
+
+
+def readme_site_example() -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return readme.split("### Site file", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_is_a_valid_site_file():
+    site = parse_site(readme_site_example(), "README")
+    assert site.event == {
+        "name": "Pop-Up-Bürgerbüro Ostern 2026",
+        "place": "Museum Kunstpalast",
+        "address": "Ehrenhof 4-5, 40479 Düsseldorf",
+        "key": "2026-ostern-kunstpalast",
+        "district": "Pempelfort",
+        "first_day": "2026-03-30",
+        "last_day": "2026-04-02",
+    }
+    assert site.ticket_text.splitlines()[1] == "Freies WLAN: Bibliothek"
+
+
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        ('place = "x"', "'name' must not be empty"),
+        ('name = "X"\ndistrict = "Paris"', "'district'"),
+        ('name = "X"\ndistrict = 11', "'district'"),
+        ('name = "X"\nfirst_day = "30.03.2026"', "'first_day'"),
+        ('name = "X"\nfirst_day = 2026-04-02\nlast_day = 2026-03-30', "'first_day' must not"),
+        ('name = "X"\nid = "mit Leerzeichen"', "'id'"),
+        ('name = "X"\nfirst_day = 2026-03-30T09:00:00', "'first_day'"),
+    ],
+)
+def test_bad_event_tables_are_named(event, message):
+    with pytest.raises(ConfigError) as err:
+        parse_site(f"[event]\n{event}\n", "site.toml")
+    assert "site.toml: [event]" in str(err.value) and message in str(err.value)
+
+
+def test_a_district_number_is_stored_as_text():
+    site = parse_site('[event]\nname = "X"\ndistrict = 3\n')
+    assert site.event["district"] == "3"
