@@ -42,8 +42,9 @@ def _plain(status: int, text: str) -> Response:
 
 @bp.get("/report")
 def report():
-    """The evaluation report of ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` as printable HTML (A4), the
-    same page as ``wartemarke report`` writes. Admins only."""
+    """The evaluation report of ``?from=YYYY-MM-DD&to=YYYY-MM-DD[&event=ID]`` as printable
+    HTML (A4), the same page as ``wartemarke report`` writes. Admins only."""
+    from ..domain.model import DomainError
     from ..report import render
     from ..stats import collect, parse_range
 
@@ -56,7 +57,11 @@ def report():
         first, last = parse_range(request.args.get("from"), request.args.get("to"), ops.clock.day())
     except ValueError as exc:
         return _plain(400, str(exc))
-    stats = collect(ops.store, first, last, ops.clock.tz)
+    try:
+        stats = collect(ops.store, first, last, ops.clock.tz, event=request.args.get("event"))
+    except DomainError as exc:
+        what = "Kein solcher Einsatz" if exc.status == 404 else "Ungültige Angabe des Einsatzes"
+        return _plain(exc.status, f"{what}: {request.args.get('event')}")
     html = render(stats, ops.venue().get("name", ""), ops.clock.local())
     return Response(
         html,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -23,26 +24,31 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 
 
-# Ports come from a block of each pytest-xdist worker's own, below the kernel's ephemeral range
-# (32768+). A port the kernel hands out for bind(0) or an outgoing connection could be given
-# to another worker while a test has killed its server and is about to restart it there, and a
-# page reconnecting would then find a stranger's server.
-_PORT_BLOCK = 1000
-_next_port = 20000 + _PORT_BLOCK * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
-_port_limit = _next_port + _PORT_BLOCK
+# Ports for test servers come from 20000-31999, below the kernel's ephemeral range (32768+): a
+# port the kernel hands out for bind(0) or an outgoing connection could go to another xdist
+# worker while a test has killed its server and is about to restart it there, and a page
+# reconnecting would then find a stranger's server. Each worker of a run takes its own residue
+# class (so workers never collide); each run starts at its own random offset (so two test runs
+# on one machine rarely meet), and a port found in use is skipped.
+_PORT_BASE, _PORT_SPAN, _STRIDE = 20000, 12000, 16
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"{os.getpid()}-{time.time_ns()}"
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % _STRIDE
+_port_start = int(hashlib.sha256(_RUN.encode()).hexdigest(), 16) % _PORT_SPAN
+_ports_taken = 0
 
 
 def free_port() -> int:
-    global _next_port
-    while _next_port < _port_limit:
-        port, _next_port = _next_port, _next_port + 1
+    global _ports_taken
+    while _ports_taken < _PORT_SPAN // _STRIDE:
+        offset = (_port_start + _ports_taken * _STRIDE + _WORKER) % _PORT_SPAN
+        _ports_taken += 1
         with socket.socket() as s:
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind(("127.0.0.1", _PORT_BASE + offset))
             except OSError:
                 continue  # in use by something else on this machine
-            return port
-    raise RuntimeError("this test worker used up its block of ports")
+            return _PORT_BASE + offset
+    raise RuntimeError("this test worker used up its ports")
 
 
 def wartemarke(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):

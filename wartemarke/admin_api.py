@@ -18,10 +18,19 @@ from flask_login import current_user
 
 from .api import json_body, ops, str_field
 from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
-from .config import PREFIX_RE, SITE_FILE, TICKET_TEXT_MAX, ConfigError, parse_event, parse_site
+from .config import (
+    PREFIX_RE,
+    SITE_FILE,
+    TICKET_TEXT_MAX,
+    ConfigError,
+    parse_event,
+    parse_site,
+    parse_translations,
+)
 from .domain.model import Invalid
 from .printers import PrinterError
 from .printers.transports import VirtualTransport
+from .retention import run_configured as run_retention
 from .sitefile import render as render_site
 from .sitefile import save as save_site
 from .sitefile import take_over
@@ -98,6 +107,10 @@ def service_fields(body: dict) -> dict:
         fields["minutes"] = float(minutes)
     if "description" in body:
         fields["description"] = text_field(body, "description", 500, required=False)
+    if "names" in body:
+        fields["names"] = parse_translations(body["names"], "names", 128)
+    if "descriptions" in body:
+        fields["descriptions"] = parse_translations(body["descriptions"], "descriptions", 500)
     if "enabled" in body:
         fields["enabled"] = bool_field(body, "enabled")
     if "sort" in body:
@@ -358,7 +371,9 @@ def apply_site_file():
 def close_day():
     if json_body().get("confirm") is not True:
         raise Invalid('Closing the day needs {"confirm": true}.', field="confirm")
-    return jsonify(ops().close_day(current_user.actor))
+    closed = ops().close_day(current_user.actor)
+    run_retention(ops().store, ops().clock)  # old days become aggregates, if configured
+    return jsonify(closed)
 
 
 # --- printer ----------------------------------------------------------------------------------

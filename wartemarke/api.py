@@ -243,13 +243,15 @@ def counter_status(counter_id: int):
 @api.get("/stats")
 @staff_required(role="admin", check_csrf=False)
 def stats():
-    """The statistics of ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days; default today)."""
+    """The statistics of ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days; default today), with
+    ``&event=<id or key>`` those of one pop-up event only (unknown: 404, malformed: 400)."""
     o = ops()
     try:
         first, last = parse_range(request.args.get("from"), request.args.get("to"), o.clock.day())
     except ValueError as exc:
         raise Invalid(str(exc)) from None
-    return jsonify(collect(o.store, first, last, o.clock.tz))
+    event = request.args.get("event")
+    return jsonify(collect(o.store, first, last, o.clock.tz, event=event))
 
 
 def _stats_export(extension: str, mimetype: str):

@@ -25,6 +25,7 @@ from .hub import Hub
 from .operations import Operations
 from .printers import PrinterConfigError
 from .printing import Spooler
+from .retention import run_configured as apply_retention
 from .speech import Speaker
 from .store import Store, open_store
 from .throttle import DeviceThrottle
@@ -118,9 +119,23 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     )
     app.json.ensure_ascii = False  # umlauts as text, not \u escapes
     app.json.sort_keys = False
-    clock = Clock(settings.site.timezone, start=settings.clock_start)
+    clock = Clock(settings.site.timezone, start=settings.clock_start, file=settings.clock_file)
+    if settings.clock_start is not None:
+        log.warning(
+            "WARTEMARKE_CLOCK_START is set: the clock started at %s and runs on from there "
+            "(rehearsals and tests only, never in normal operation)",
+            settings.clock_start.isoformat(),
+        )
+    if settings.clock_file is not None:
+        log.warning(
+            "WARTEMARKE_CLOCK_FILE is set: the time stands still at what %s says, now %s "
+            "(rehearsals and tests only, never in normal operation)",
+            settings.clock_file,
+            clock.local().isoformat(),
+        )
     store = open_store(settings.database_url)
     apply_site(store, settings, clock)
+    apply_retention(store, clock)  # the setting retention_days, if set
     report = ensure_accounts(store, settings, clock)
 
     socketio = SocketIO(

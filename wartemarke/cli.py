@@ -96,6 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day (today)")
     report.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (today)")
     report.add_argument("--out", required=True, help="the HTML file to write")
+    report.add_argument(
+        "--event", metavar="ID", help="only this pop-up event (its id or key; default: all)"
+    )
+
+    retention = sub.add_parser(
+        "retention",
+        help="archive old days: keep their figures as day aggregates, delete their raw rows",
+    )
+    _common(retention)
+    retention.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="keep the raw rows of the last N days (default: the setting retention_days, "
+        "from the site file's [data] retention_days)",
+    )
 
     export = sub.add_parser(
         "export", help="write the data of a range of days for a central installation (or CSV/xlsx)"
@@ -125,7 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_settings(args: argparse.Namespace):
-    from .config import SITE_FILE, Settings, load_site, parse_clock_start, prepare_data_dir
+    from .config import (
+        SITE_FILE,
+        Settings,
+        load_site,
+        parse_clock_file,
+        parse_clock_start,
+        prepare_data_dir,
+    )
 
     settings = Settings(
         data_dir=prepare_data_dir(Path(args.data_dir)),
@@ -144,6 +167,12 @@ def load_settings(args: argparse.Namespace):
     settings.ticket_limit = env_default("ticket_limit") or settings.ticket_limit
     if env_default("clock_start"):
         settings.clock_start = parse_clock_start(env_default("clock_start"))
+    if env_default("clock_file"):
+        if settings.clock_start is not None:
+            raise ConfigError(
+                f"{ENV['clock_start']} and {ENV['clock_file']} exclude each other; set one"
+            )
+        settings.clock_file = parse_clock_file(env_default("clock_file"))
     return settings
 
 
@@ -180,7 +209,7 @@ def cmd_user(args) -> int:
 
     settings = load_settings(args)
     store = open_store(settings.database_url)
-    clock = Clock(settings.site.timezone)
+    clock = Clock(settings.site.timezone, start=settings.clock_start, file=settings.clock_file)
     if args.user_command == "list":
         with store.read() as tx:
             for row in tx.users():
@@ -230,6 +259,7 @@ def cmd_printer(args) -> int:
 
 def cmd_report(args) -> int:
     from .clock import Clock
+    from .domain.model import DomainError
     from .report import render
     from .stats import collect, parse_range
     from .store import open_store
@@ -240,12 +270,16 @@ def cmd_report(args) -> int:
         with store.read() as tx:
             venue = tx.setting("venue") or {}
         # The time zone the server ran in decides the days and hours, as on the server.
-        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        zone = venue.get("timezone") or settings.site.timezone
+        clock = Clock(zone, start=settings.clock_start, file=settings.clock_file)
         try:
             first, last = parse_range(args.first, args.last, clock.day())
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        stats = collect(store, first, last, clock.tz)
+        try:
+            stats = collect(store, first, last, clock.tz, event=args.event)
+        except DomainError as exc:
+            raise ConfigError(f"--event: {exc.message}") from None
     finally:
         store.dispose()
     out = Path(args.out)
@@ -253,9 +287,50 @@ def cmd_report(args) -> int:
         out.write_text(render(stats, venue.get("name", ""), clock.local()), encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+    event = f" (event {stats['event']['name']})" if stats["event"] else ""
     print(
-        f"{out}: {first} to {last}, {stats['issued']} tickets issued, "
+        f"{out}: {first} to {last}{event}, {stats['issued']} tickets issued, "
         f"{stats['served']} served, {stats['cases']} cases"
+    )
+    return 0
+
+
+def cmd_retention(args) -> int:
+    from .clock import Clock
+    from .retention import apply_retention, check_days, configured_days
+    from .store import open_store
+
+    settings = load_settings(args)
+    store = open_store(settings.database_url)
+    try:
+        days = args.days if args.days is not None else settings.site.retention_days
+        try:
+            if days is None:
+                days = configured_days(store)
+            if days is not None:
+                check_days(days)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if days is None:
+            raise ConfigError(
+                "no retention configured: set [data] retention_days in the site file "
+                "or give --days N"
+            )
+        with store.read() as tx:
+            venue = tx.setting("venue") or {}
+        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        result = apply_retention(store, clock, days)
+    finally:
+        store.dispose()
+    if not result["days"]:
+        print(f"nothing to archive: no raw data before {result['cutoff']} (keeping {days} days)")
+        return 0
+    print(
+        f"archived {len(result['days'])} day(s) before {result['cutoff']} "
+        f"({result['days'][0]} to {result['days'][-1]}): {result['aggregates']} day aggregates "
+        f"stored; deleted {result['tickets']} tickets, {result['events']} events, "
+        f"{result['feedback']} answers, {result['visit_cases']} case rows, "
+        f"{result['print_jobs']} print jobs"
     )
     return 0
 
@@ -272,7 +347,8 @@ def cmd_export(args) -> int:
     try:
         with store.read() as tx:
             venue = tx.setting("venue") or {}
-        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        zone = venue.get("timezone") or settings.site.timezone
+        clock = Clock(zone, start=settings.clock_start, file=settings.clock_file)
         first = last = None
         if args.first or args.last or args.format != "json":
             try:
@@ -323,7 +399,8 @@ def cmd_import(args) -> int:
     try:
         with store.read() as tx:
             zone = (tx.setting("venue") or {}).get("timezone") or settings.site.timezone
-        result = import_data(store, data, today=Clock(zone).day())
+        clock = Clock(zone, start=settings.clock_start, file=settings.clock_file)
+        result = import_data(store, data, today=clock.day())
     except (ExchangeError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: cannot import: {exc}") from None
     finally:
@@ -333,6 +410,11 @@ def cmd_import(args) -> int:
         f"{path}: installation {result['installation_id']}: {result['tickets_new']} new tickets, "
         f"{result['tickets_updated']} updated, {result['events_new']} new events"
         + (f"; created (disabled): {', '.join(created)}" if created else "")
+        + (
+            f"; pop-up events added: {', '.join(result['popups_created'])}"
+            if result["popups_created"]
+            else ""
+        )
     )
     return 0
 
@@ -353,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_printer(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "retention":
+            return cmd_retention(args)
         if args.command == "export":
             return cmd_export(args)
         if args.command == "import":

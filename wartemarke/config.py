@@ -36,6 +36,9 @@ class ServiceSpec:
     minutes: float
     description: str = ""
     enabled: bool = True
+    # Other languages than German: {"en": "ID card"} (see parse_translations).
+    names: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +71,9 @@ class Site:
     opening: dict | None = None
     # The [event] table: the pop-up event new tickets belong to (None: the database's current).
     event: dict | None = None
+    # [data] retention_days: raw rows older than this many days become day aggregates
+    # (see retention.py); None: the site file does not set it.
+    retention_days: int | None = None
     services: list[ServiceSpec] = field(default_factory=list)
     counters: list[CounterSpec] = field(default_factory=list)
 
@@ -94,6 +100,8 @@ class Settings:
     ticket_limit: str = "off"
     # Rehearsal and tests only: the moment the server's clock starts at (see clock.Clock).
     clock_start: datetime | None = None
+    # Rehearsal and tests only: the file the server's (frozen) time is read from (clock.Clock).
+    clock_file: Path | None = None
 
     @property
     def kiosk_pace(self) -> dict:
@@ -123,6 +131,7 @@ ENV = {
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
     "ticket_limit": "WARTEMARKE_TICKET_LIMIT",
     "clock_start": "WARTEMARKE_CLOCK_START",
+    "clock_file": "WARTEMARKE_CLOCK_FILE",
 }
 
 DEFAULT_DATA_DIR = "wartemarke-data"
@@ -208,6 +217,15 @@ def parse_site(text: str, source: str = "site file") -> Site:
         except DomainError as exc:
             raise ConfigError(f"{source}: [event] {exc.message}") from None
 
+    data_table = data.get("data", {})
+    if not isinstance(data_table, dict):
+        raise ConfigError(f"{source}: [data] must be a table")
+    if "retention_days" in data_table:
+        days = _require(data_table, "retention_days", int, f"{source}: [data]")
+        if not 1 <= days <= 3650:
+            raise ConfigError(f"{source}: [data] retention_days must be from 1 to 3650")
+        site.retention_days = days
+
     ids: set[int] = set()
     prefixes: set[str] = set()
     for i, item in enumerate(data.get("services", []), start=1):
@@ -222,6 +240,11 @@ def parse_site(text: str, source: str = "site file") -> Site:
             description=str(item.get("description", "")),
             enabled=bool(item.get("enabled", True)),
         )
+        try:
+            spec.names = parse_translations(item.get("names"), "names", 128)
+            spec.descriptions = parse_translations(item.get("descriptions"), "descriptions", 500)
+        except DomainError as exc:
+            raise ConfigError(f"{where}: {exc.message}") from None
         if not spec.name:
             raise ConfigError(f"{where}: 'name' is empty")
         if not PREFIX_RE.match(spec.prefix):
@@ -256,6 +279,28 @@ def parse_site(text: str, source: str = "site file") -> Site:
             raise ConfigError(f"{where}: unknown service ids {unknown}")
         site.counters.append(spec)
     return site
+
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+def parse_translations(value, name: str, max_len: int) -> dict[str, str]:
+    """A text in other languages than German, ``{"en": "ID card", "tr": "Kimlik kartı"}``:
+    ISO 639 codes, empty texts dropped. Raises ``Invalid`` naming ``name``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 30:
+        raise Invalid(f"'{name}' must map language codes to texts, e.g. {{en = \"…\"}}", field=name)
+    out = {}
+    for lang, text in value.items():
+        if not isinstance(lang, str) or not LANGUAGE_RE.match(lang) or lang == "de":
+            raise Invalid(f"'{name}': '{lang}' is not a language code like en or tr", field=name)
+        if not isinstance(text, str) or len(text.strip()) > max_len:
+            message = f"'{name}.{lang}' must be text of at most {max_len} characters"
+            raise Invalid(message, field=name)
+        if text.strip():
+            out[lang] = text.strip()
+    return out
 
 
 EVENT_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -324,6 +369,22 @@ def parse_clock_start(text: str) -> datetime:
             f"2026-03-30T08:55:00+02:00, not {text!r}"
         )
     return start
+
+
+def parse_clock_file(text: str) -> Path:
+    """The clock file of ``WARTEMARKE_CLOCK_FILE``: it must hold a date and time with zone at
+    start (later a missing or half-written file keeps the last good time; see clock.py)."""
+    from .clock import ClockFile, ClockFileError
+
+    path = Path(text).expanduser().absolute()
+    try:
+        ClockFile(path)
+    except ClockFileError as exc:
+        raise ConfigError(
+            f"WARTEMARKE_CLOCK_FILE must name a file holding a date and time with zone, "
+            f"e.g. 2026-03-30T08:55:00+02:00: {exc}"
+        ) from None
+    return path
 
 
 def prepare_data_dir(path: Path) -> Path:

@@ -2,11 +2,13 @@
 
 **Export** (``wartemarke export --out FILE.json``) writes one JSON file::
 
-    {"format": "wartemarke-export", "version": 1, "installation_id": "…", "exported_at": "…",
+    {"format": "wartemarke-export", "version": 2, "installation_id": "…", "exported_at": "…",
      "app_version": "…", "venue": "…", "timezone": "Europe/Berlin", "from": "…"|null,
      "to": "…"|null, "services": [{"id","name","prefix","expected_minutes"}],
-     "counters": [{"id","name"}], "tickets": [...], "events": [...], "visit_cases": [...],
-     "feedback": [...]}
+     "counters": [{"id","name"}],
+     "popups": [{"key","name","place","address","district","first_day","last_day"}],
+     "tickets": [{…, "popup": key|null}], "events": [{…, "popup": key|null}],
+     "visit_cases": [...], "feedback": [...]}
 
 ``installation_id`` is a random id created in the ``settings`` table on first use. Tickets keep
 id, day, number, service and status fields and all timestamps (ISO 8601, UTC) but **not their
@@ -17,9 +19,25 @@ file leaves the laptop. No user names, password hashes, admin or counter events 
 Without ``--from``/``--to`` everything is exported; with them the tickets of those days (and any
 ticket an exported event refers to), their events, cases and answers.
 
+**Pop-ups** (version 2): ``popups`` holds the pop-up events the exported tickets and events
+belong to, without their local ids; each ticket and each event names its pop-up by ``key`` (the
+global id: a UUID, the site file's ``[event] id``, or its name if it has none; up to 64
+characters), ``null`` if it has none. An event's pop-up is the one that was current when it was
+written (``events.popup_id``), usually its ticket's.
+
 **Import** (``wartemarke import FILE.json``) merges such a file into a central installation in one
 transaction, without a schema change:
 
+* Pop-ups map by ``key``: a missing one is created with the file's fields; of a known one, only
+  fields the central left empty are filled in from the file (the central's own details win).
+  Imported tickets and events get the local id of their pop-up. The import never changes which
+  pop-up is *current* at the central (``settings.current_popup``, where its own new tickets go).
+  **Version 1 files** (from before pop-ups) are still accepted: their tickets and events go to
+  a pop-up created for the file's installation id and venue name (key
+  ``import:<installation_id>:<8 hex digits of the venue name's SHA-256>``, name = the venue,
+  days = the file's first and last day, widened by later imports of that laptop). So does
+  anything of a version 2 file without a pop-up. A ticket imported again with a different
+  pop-up (a laptop's version 1 file, later a version 2 file) moves to it with its events.
 * Services map by (prefix, name), else by name, to local services; a missing one is created
   *disabled* (it must not appear on the central's kiosk) with its prefix, or ``~1``, ``~2``, …
   when that prefix is taken by another service. Counters map by name, created disabled if
@@ -46,7 +64,9 @@ transaction, without a schema change:
   itself hands out numbers today, a file with tickets still open today is refused: they would
   join its live queue. Close the day on the laptop first (admin, "Tagesabschluss").
 * ``peak_queue`` of a day with several installations replays their events one file after the
-  other, so it is not a combined peak; every other figure adds up.
+  other, so it is not a combined peak; every other figure adds up. Of a single laptop, every
+  figure of ``/api/stats`` is the same at the central as on the laptop (services and counters
+  matched by name; local ids of services, counters and pop-ups may differ).
 
 **CSV/xlsx** of the event log (anonymous: no user ids) and the statistics tables ``by_service``,
 ``by_hour``, ``by_day``: CSV is UTF-8 with BOM, ``;`` separated, decimal comma, CRLF lines — what
@@ -56,6 +76,7 @@ German Excel opens correctly by double click; xlsx holds one sheet per table wit
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -66,12 +87,16 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 
 from . import __version__
+from .config import parse_event
+from .domain.model import DomainError
 from .stats import collect
 from .store import schema as s
 from .store.reports import STATS_KINDS
+from .store.repository import POPUP_FIELDS
 
 FORMAT = "wartemarke-export"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: from before pop-ups (see the module docstring)
 INSTALLATION_KEY = "installation_id"
 INSTALLATION_RE = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 ALL_DAYS = ("0000-01-01", "9999-12-31")
@@ -172,18 +197,25 @@ def export_data(store, first: str | None = None, last: str | None = None) -> dic
         events = [
             dict(r._mapping)
             for r in conn.execute(
-                select(*(e.c[name] for name in EVENT_FIELDS)).where(in_range).order_by(e.c.id)
+                select(*(e.c[name] for name in EVENT_FIELDS), e.c.popup_id)
+                .where(in_range)
+                .order_by(e.c.id)
             )
         ]
         referenced = select(e.c.ticket_id).where(in_range & e.c.ticket_id.is_not(None))
         tickets = [
             dict(r._mapping)
             for r in conn.execute(
-                select(*(t.c[name] for name in TICKET_FIELDS))
+                select(*(t.c[name] for name in TICKET_FIELDS), t.c.popup_id)
                 .where(((t.c.day >= lo) & (t.c.day <= hi)) | t.c.id.in_(referenced))
                 .order_by(t.c.id)
             )
         ]
+        # The pop-ups those tickets and events belong to, by their global key.
+        used = {row["popup_id"] for row in tickets + events} - {None}
+        popups = [p for p in tx.popups() if p["id"] in used]
+        key_of = {p["id"]: p["key"] for p in popups}
+        popups = [{name: p[name] for name in POPUP_FIELDS} for p in popups]
         ids = [row["id"] for row in tickets]
         v, f = s.visit_cases, s.feedback
         cases, answers = [], []
@@ -208,8 +240,10 @@ def export_data(store, first: str | None = None, last: str | None = None) -> dic
     for row in tickets:
         for name in TICKET_TIMES:
             row[name] = _iso(row[name])
+        row["popup"] = key_of.get(row.pop("popup_id"))
     for row in events:
         row["at"] = _iso(row["at"])
+        row["popup"] = key_of.get(row.pop("popup_id"))
     for row in answers:
         row["at"] = _iso(row["at"])
     return {
@@ -224,6 +258,7 @@ def export_data(store, first: str | None = None, last: str | None = None) -> dic
         "to": last,
         "services": services,
         "counters": counters,
+        "popups": popups,
         "tickets": tickets,
         "events": events,
         "visit_cases": cases,
@@ -243,15 +278,97 @@ def write_json(data: dict, path: Path) -> None:
 def _check(data) -> str:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ExchangeError("not a Wartemarke export file")
-    if data.get("version") != VERSION:
-        raise ExchangeError(f"unsupported export version {data.get('version')!r}")
+    version = data.get("version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise ExchangeError(f"unsupported export version {version!r}")
     inst = data.get("installation_id")
     if not isinstance(inst, str) or not INSTALLATION_RE.match(inst):
         raise ExchangeError("the file has no valid installation_id")
-    for key in ("services", "counters", "tickets", "events", "visit_cases", "feedback"):
+    lists = ("services", "counters", "tickets", "events", "visit_cases", "feedback")
+    for key in lists + (("popups",) if version >= 2 else ()):
         if not isinstance(data.get(key), list):
             raise ExchangeError(f"the file has no list {key!r}")
     return inst
+
+
+def _file_popups(data: dict) -> dict[str, dict]:
+    """The file's pop-ups by key, checked like the site file's [event] (version 1: none)."""
+    if data["version"] < 2:
+        return {}
+    popups: dict[str, dict] = {}
+    for item in data["popups"]:
+        key = item.get("key") if isinstance(item, dict) else None
+        # Any stored key goes: a site file's [event] without an id is keyed by its name.
+        if not isinstance(key, str) or not 0 < len(key) <= 64:
+            raise ExchangeError("a pop-up in the file has no key (1 to 64 characters)")
+        fields = {k: item.get(k) for k in POPUP_FIELDS if k in item and k != "key"}
+        for name in ("place", "address"):
+            fields[name] = fields.get(name) or ""
+        try:
+            popups[key] = {"key": key} | parse_event(fields)
+        except DomainError as exc:
+            raise ExchangeError(f"pop-up {key!r}: {exc.message}") from None
+    return popups
+
+
+def _fallback_popup_key(inst: str, venue: str) -> str:
+    digest = hashlib.sha256(venue.encode("utf-8")).hexdigest()[:8]
+    return f"import:{inst}:{digest}"
+
+
+class _Popups:
+    """Maps the file's pop-up keys to local pop-up ids, creating missing pop-ups on first use;
+    ``None`` (a version 1 file, or a row without pop-up) maps to the file's fallback pop-up."""
+
+    def __init__(self, tx, data: dict, inst: str, created: list[str]) -> None:
+        self.tx = tx
+        self.file = _file_popups(data)
+        self.created = created
+        self.now = datetime.now(UTC)
+        self.local: dict[str | None, int] = {}
+        venue = data.get("venue") if isinstance(data.get("venue"), str) else ""
+        self.fallback = {
+            "key": _fallback_popup_key(inst, venue),
+            "name": venue.strip()[:200] or "Pop-Up-Bürgerbüro",
+            "place": "",
+            "address": "",
+        }
+        # The days of what goes to the fallback pop-up, to set or widen its first/last day.
+        self.fallback_days: set[str] = set()
+
+    def id(self, key: str | None, day: str | None = None) -> int:
+        if key is None:
+            if day:
+                self.fallback_days.add(day)
+        elif key not in self.file:
+            raise ExchangeError(f"the file refers to pop-up {key!r}, which it lacks")
+        if key not in self.local:
+            values = self.fallback if key is None else self.file[key]
+            known = self.tx.popup_by_key(values["key"])
+            if known is None:
+                self.local[key] = self.tx.save_popup(None, values, self.now)
+                self.created.append(values["name"])
+            else:
+                # The central's own details win; only what it left empty is filled in.
+                missing = {
+                    k: v
+                    for k, v in values.items()
+                    if k != "key" and v not in (None, "") and known.get(k) in (None, "")
+                }
+                if missing:
+                    self.tx.save_popup(known["id"], missing, self.now)
+                self.local[key] = known["id"]
+        return self.local[key]
+
+    def finish(self) -> None:
+        """Set or widen the fallback pop-up's days to cover what went to it."""
+        if None not in self.local or not self.fallback_days:
+            return
+        popup = self.tx.popup(self.local[None])
+        first = min(self.fallback_days | {popup["first_day"] or "9999-12-31"})
+        last = max(self.fallback_days | {popup["last_day"] or "0000-01-01"})
+        if (first, last) != (popup["first_day"], popup["last_day"]):
+            self.tx.save_popup(popup["id"], {"first_day": first, "last_day": last}, self.now)
 
 
 def _map_services(conn, services: list[dict], created: list[str]) -> dict[int, int]:
@@ -335,11 +452,13 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
         "events_new": 0,
         "services_created": [],
         "counters_created": [],
+        "popups_created": [],
     }
     with store.write(publish=False) as tx:
         conn = tx.conn
         svc = _map_services(conn, data["services"], result["services_created"])
         ctr = _map_counters(conn, data["counters"], result["counters_created"])
+        popups = _Popups(tx, data, inst, result["popups_created"])
 
         def service(old):
             if old is None:
@@ -361,8 +480,12 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
         local_ticket: dict[int, int] = {}
         for mark in marks.values():
             local_ticket.update({int(k): v[0] for k, v in mark["tickets"].items()})
+        popup_of_ticket: dict[int, int] = {}  # original ticket id -> local pop-up id
 
+        archived: set[int] = set()  # the file's tickets whose day the central has archived
         for t in data["tickets"]:
+            popup_id = popups.id(t.get("popup"), t["day"])
+            popup_of_ticket[t["id"]] = popup_id
             values = {
                 "service_id": service(t["service_id"]),
                 "original_service_id": service(t.get("original_service_id")),
@@ -374,13 +497,27 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
                 "finished_at": _time(t.get("finished_at")),
                 "counter_id": counter(t.get("counter_id")),
                 "recalls": t.get("recalls") or 0,
+                "popup_id": popup_id,
             }
             known = local_ticket.get(t["id"])
             if known is not None:
                 row = conn.execute(select(s.tickets).where(s.tickets.c.id == known)).first()
+                if row is None:  # no longer at the central: its day was archived (retention)
+                    archived.add(t["id"])  # counted in the day's aggregate; nothing to add
+                    continue
                 if any(getattr(row, k) != v for k, v in values.items()):
                     conn.execute(update(s.tickets).where(s.tickets.c.id == known).values(**values))
                     result["tickets_updated"] += 1
+                if row.popup_id != popup_id:
+                    # Now with its laptop's own pop-up (e.g. a version 1 file imported before):
+                    # its events imported with the old one move along.
+                    conn.execute(
+                        update(s.events)
+                        .where(
+                            (s.events.c.ticket_id == known) & (s.events.c.popup_id == row.popup_id)
+                        )
+                        .values(popup_id=popup_id)
+                    )
                 continue
             placeholder = "#" + secrets.token_hex(3)
             new_id = conn.execute(
@@ -409,9 +546,22 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
                 raise ExchangeError(f"event refers to ticket {old}, which the file lacks")
             return local_ticket[old]
 
+        def event_popup(ev) -> int:
+            """The event's own pop-up, else its ticket's, else the file's fallback pop-up."""
+            if ev.get("popup") is not None:
+                return popups.id(ev["popup"])
+            old = ev.get("ticket_id")
+            if old is not None and old not in popup_of_ticket:
+                popup_of_ticket[old] = conn.execute(
+                    select(s.tickets.c.popup_id).where(s.tickets.c.id == ticket(old))
+                ).scalar()
+            if old is not None and popup_of_ticket[old] is not None:
+                return popup_of_ticket[old]
+            return popups.id(None, ev["day"])
+
         for ev in sorted(data["events"], key=lambda ev: ev["id"]):
             mark = marks[ev["day"]]
-            if ev["id"] <= mark["last_event"]:
+            if ev["id"] <= mark["last_event"] or ev.get("ticket_id") in archived:
                 continue
             conn.execute(
                 insert(s.events).values(
@@ -426,6 +576,7 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
                     counter_id=counter(ev.get("counter_id")),
                     user_id=None,
                     data=ev.get("data"),
+                    popup_id=event_popup(ev),
                 )
             )
             mark["last_event"] = ev["id"]
@@ -439,6 +590,8 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
             per[sid] = per.get(sid, 0) + row["count"]
         v = s.visit_cases
         for old, wanted in cases.items():
+            if old in archived:
+                continue
             tid = ticket(old)
             have = dict(
                 conn.execute(select(v.c.service_id, v.c.count).where(v.c.ticket_id == tid)).all()
@@ -449,6 +602,8 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
                     conn.execute(insert(v).values(ticket_id=tid, service_id=sid, count=n))
         f = s.feedback
         for row in data["feedback"]:
+            if row["ticket_id"] in archived:
+                continue
             tid = ticket(row["ticket_id"])
             values = {
                 "day": row["day"],
@@ -463,6 +618,7 @@ def import_data(store, data: dict, today: str | None = None) -> dict:
             elif any(getattr(have, k) != val for k, val in values.items()):
                 conn.execute(update(f).where(f.c.ticket_id == tid).values(**values))
 
+        popups.finish()
         if json.dumps(marks, sort_keys=True) != before:
             for day, mark in marks.items():
                 tx.set_setting(f"import:{inst}:{day}", mark)

@@ -2,7 +2,9 @@
 
 The charts are drawn here as inline SVG, so the file needs nothing else: no scripts, no fonts,
 no images from anywhere. ``wartemarke report`` writes it; the template is
-``templates/report/report.html``.
+``templates/report/report.html``. Besides the totals it has a section per pop-up event
+(``by_event``: its figures, and the visitors' home Stadtbezirke against the venue's own, which
+is marked); with ``--event`` every figure is that event's only (``stats["event"]``).
 """
 
 from __future__ import annotations

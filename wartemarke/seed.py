@@ -6,9 +6,33 @@ from .config import CounterSpec, ServiceSpec, Site
 
 # The pop-up office's initial offer, as the council's motion describes it.
 DEFAULT_SERVICES = [
-    ServiceSpec(1, "Personalausweis", "A", 15, "Beantragen, Verlust melden, vorläufiger Ausweis"),
-    ServiceSpec(2, "Reisepass", "P", 15, "Reisepass und Kinderreisepass beantragen"),
-    ServiceSpec(3, "Meldeangelegenheiten", "M", 10, "Anmelden, Ummelden, Meldebescheinigung"),
+    ServiceSpec(
+        1,
+        "Personalausweis",
+        "A",
+        15,
+        "Beantragen, Verlust melden, vorläufiger Ausweis",
+        names={"en": "Identity card"},
+        descriptions={"en": "Apply, report a loss, temporary ID card"},
+    ),
+    ServiceSpec(
+        2,
+        "Reisepass",
+        "P",
+        15,
+        "Reisepass und Kinderreisepass beantragen",
+        names={"en": "Passport"},
+        descriptions={"en": "Apply for a passport or a child's passport"},
+    ),
+    ServiceSpec(
+        3,
+        "Meldeangelegenheiten",
+        "M",
+        10,
+        "Anmelden, Ummelden, Meldebescheinigung",
+        names={"en": "Registration of address"},
+        descriptions={"en": "Register, change of address, certificate of registration"},
+    ),
 ]
 DEFAULT_COUNTERS = [
     CounterSpec(1, "Schalter 1", [1, 2, 3]),
@@ -16,9 +40,33 @@ DEFAULT_COUNTERS = [
 ]
 
 DEMO_SERVICES = DEFAULT_SERVICES + [
-    ServiceSpec(4, "Abholung von Dokumenten", "B", 5, "Fertigen Ausweis oder Pass abholen"),
-    ServiceSpec(5, "Führungszeugnis", "F", 10, "Führungszeugnis beantragen"),
-    ServiceSpec(6, "Beglaubigungen", "G", 8, "Kopien und Unterschriften beglaubigen"),
+    ServiceSpec(
+        4,
+        "Abholung von Dokumenten",
+        "B",
+        5,
+        "Fertigen Ausweis oder Pass abholen",
+        names={"en": "Document collection"},
+        descriptions={"en": "Collect your finished ID card or passport"},
+    ),
+    ServiceSpec(
+        5,
+        "Führungszeugnis",
+        "F",
+        10,
+        "Führungszeugnis beantragen",
+        names={"en": "Certificate of good conduct"},
+        descriptions={"en": "Apply for a police clearance certificate"},
+    ),
+    ServiceSpec(
+        6,
+        "Beglaubigungen",
+        "G",
+        8,
+        "Kopien und Unterschriften beglaubigen",
+        names={"en": "Certifications"},
+        descriptions={"en": "Certify copies and signatures"},
+    ),
 ]
 DEMO_COUNTERS = [
     CounterSpec(1, "Schalter 1", [1, 2, 5]),

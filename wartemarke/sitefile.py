@@ -57,6 +57,8 @@ def write_site(tx: Tx, site: Site, now: datetime) -> None:
     tx.set_setting("venue", venue)
     if site.opening is not None:
         tx.set_setting("opening", site.opening)
+    if site.retention_days is not None:  # [data] retention_days (see retention.py)
+        tx.set_setting("retention_days", site.retention_days)
     for order, spec in enumerate(site.services):
         existing = tx.service(spec.id)
         tx.upsert_service(
@@ -69,6 +71,8 @@ def write_site(tx: Tx, site: Site, now: datetime) -> None:
                 enabled=spec.enabled,
                 manual_open=existing.manual_open if existing else None,
                 sort=order,
+                names=spec.names,
+                descriptions=spec.descriptions,
             )
         )
     write_event(tx, site, now)
@@ -81,20 +85,17 @@ def write_site(tx: Tx, site: Site, now: datetime) -> None:
 
 
 def write_event(tx: Tx, site: Site, now: datetime) -> None:
-    """The site file's [event] becomes (or updates) the current pop-up; without one, a first
-    start creates a pop-up named after the venue, so that every ticket belongs to one."""
+    """The site file's [event] becomes (or updates) the current pop-up; without one, a start
+    with no current pop-up creates one named after the venue, so that every ticket belongs to
+    one. (Pop-ups that came only by import belong to other laptops: never adopted.)"""
     if site.event is not None:
         values = dict(site.event)
         key = values.setdefault("key", values["name"][:64])
         known = tx.popup_by_key(key)
         tx.set_current_popup(tx.save_popup(known["id"] if known else None, values, now))
     elif tx.current_popup_id() is None or tx.popup(tx.current_popup_id()) is None:
-        popups = tx.popups()
-        if popups:
-            tx.set_current_popup(popups[-1]["id"])
-        else:
-            values = {"key": str(uuid.uuid4()), "name": site.venue, "place": "", "address": ""}
-            tx.set_current_popup(tx.save_popup(None, values, now))
+        values = {"key": str(uuid.uuid4()), "name": site.venue, "place": "", "address": ""}
+        tx.set_current_popup(tx.save_popup(None, values, now))
 
 
 def take_over(running: Site, applied: Site) -> list[str]:
@@ -128,6 +129,8 @@ def _value(value) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: {en = "ID card"}
+        return "{" + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -191,6 +194,8 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
                 "minutes": service.expected_minutes,
                 "description": service.description,
                 "enabled": service.enabled,
+                "names": service.names or None,
+                "descriptions": service.descriptions or None,
             },
             array=True,
         )

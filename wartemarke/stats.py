@@ -1,9 +1,22 @@
 """The statistics of a range of days, computed from the event log: plain Python, no database.
 
-``compute()`` takes the rows ``wartemarke.store.reports`` reads (ticket events in the order they
-happened, recorded cases, visitors' answers) and returns one JSON-ready dict, used by
-``GET /api/stats`` and the evaluation report (``wartemarke report``). ``collect()`` does both
-steps for a store.
+The computation has two steps, and every figure goes through both:
+
+1. ``reduce_day()`` reduces the raw rows of ONE day and ONE pop-up event (its ticket events in
+   log order, the cases recorded, the visitors' answers) to a **day aggregate**: an anonymous,
+   JSON-serialisable dict of counts (per service, counter, local hour, outcome, refusal
+   reason, rating, home district), the day's peak queue, and the durations as histograms of
+   whole seconds ``{"seconds": count}`` (overall, per service, per counter, per hour). It holds
+   no ticket ids and no timestamps of single tickets. ``reduce_days()`` splits rows of any
+   range into such aggregates.
+2. ``merge()`` combines any list of aggregates into the final figures (one JSON-ready dict):
+   counts add up, histograms add up, and mean, median and 90th percentile come from the merged
+   histograms.
+
+Data retention (``wartemarke.retention``) stores the aggregates of old days in the table
+``day_aggregates`` and deletes their raw rows. ``collect()`` merges the stored aggregates of a
+range with the aggregates of its days still raw, so a figure is the same whether its days are
+raw or archived. ``compute()`` is both steps over rows given by hand (the tests use it).
 
 How each figure comes about (the report's "Methode" section says the same in German):
 
@@ -17,14 +30,20 @@ How each figure comes about (the report's "Methode" section says the same in Ger
   ``service_min``: from the start of the service (the "serving" event, else the call that
   preceded the finish) to the finish, per served ticket. After a transfer or a return to the
   queue the last call counts, as the visit starts again.
-* Summaries are ``{"mean","median","p90","n"}`` in minutes, rounded half-up to 1 decimal, null
-  without data. Median and 90th percentile use linear interpolation between the closest ranks
-  (Hyndman & Fan type 7: the default of numpy and of Excel's QUANTIL.INKL / PERCENTILE.INC).
+* **Durations are rounded to whole seconds** (half up) before anything else, so that a day
+  aggregate can keep them as a histogram. Summaries are ``{"mean","median","p90","n"}`` in
+  minutes, rounded half-up to 1 decimal, null without data. The mean is the sum of the seconds
+  divided by their number. Median and 90th percentile use linear interpolation between the
+  closest ranks (Hyndman & Fan type 7: the default of numpy and of Excel's QUANTIL.INKL /
+  PERCENTILE.INC), read off the histogram: exactly the type-7 quantile of the whole seconds.
 * ``persons`` = served tickets; ``cases`` = the sum of the cases recorded for the served tickets,
   where a served ticket without recorded cases counts one case of the service it finished in.
 * ``peak_queue``: the most tickets waiting at the same time, replaying the events in order per
   day: an event into "waiting" adds one (issued, transferred or returned from a counter), an event
   out of "waiting" takes one away (called, cancelled); a transfer while waiting changes nothing.
+  Each aggregate keeps the peak of the whole day (``day_peak_queue``, all pop-ups) and that of
+  its own pop-up's tickets (``peak_queue``): ``by_day`` and the top level use the first, a
+  range restricted to one pop-up event and ``by_event`` the second.
 * ``turned_away``: "refused" events, written when a ticket was refused because the service was
   ``full`` or the office ``outside_hours``; ``refused`` also lists refusals of services closed by
   staff. ``left_unserved_share`` = (no_show + cancelled + waiting_left) / issued.
@@ -35,16 +54,26 @@ How each figure comes about (the report's "Methode" section says the same in Ger
 * ``satisfaction`` counts ratings 1–5 of the visitors who answered; ``districts`` counts served
   visitors by their Stadtbezirk ("1".."10", a quarter counts for its Bezirk, "outside" Düsseldorf,
   "unknown" without an answer).
+* **Pop-up events** (``by_event``, and the ``event`` filter): a ticket — with all its events,
+  cases and answers — belongs to the pop-up of the ticket (``tickets.popup_id``, set at issue
+  from the setting ``current_popup``); a refusal, which has no ticket, to the pop-up current
+  when it was logged (``events.popup_id``). Each ``by_event`` row carries the pop-up's venue
+  (name, place, address, its own ``district`` and that district's ``bezirk``), its configured
+  ``first_day``/``last_day``, the ``days`` with data, and the figures of a ``by_day`` row plus
+  ``service_min``, ``persons``, ``cases`` and ``districts`` (the visitors' home Stadtbezirke).
+  Rows without a pop-up (imported from an installation that had none) have ``id`` null.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter as Tally
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from .districts import OUTSIDE, STADTBEZIRKE, bezirk_of
 
@@ -52,14 +81,26 @@ MAX_DAYS = 400
 TURNED_AWAY = ("full", "outside_hours")
 PERCENTILE_METHOD = "linear interpolation between closest ranks (Hyndman & Fan type 7)"
 UNKNOWN = "unknown"
+AGGREGATE_VERSION = 1
+MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
+# An event filter: a pop-up's id, or its key (see config.EVENT_KEY_RE).
+EVENT_REF_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-def round_half_up(value: float | None, digits: int = 1) -> float | None:
-    """Commercial rounding (2.25 → 2.3), not Python's round-half-even on binary floats."""
+def round_half_up(value: float | Fraction | None, digits: int = 1) -> float | None:
+    """Commercial rounding (2.25 → 2.3), not Python's round-half-even on binary floats.
+
+    Exact for a ``Fraction`` (the figures computed from whole seconds and counts are, so that
+    1473/60 = 24.55 min becomes 24.6, which float arithmetic may miss); a float is taken as
+    the decimal it prints as."""
     if value is None:
         return None
-    quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    if isinstance(value, float):
+        quantum = Decimal(1).scaleb(-digits)
+        return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    scaled = Fraction(value) * 10**digits
+    rounded = math.floor(abs(scaled) + Fraction(1, 2)) * (1 if scaled >= 0 else -1)
+    return float(Fraction(rounded, 10**digits))
 
 
 def quantile(values: list[float], p: float) -> float | None:
@@ -85,6 +126,64 @@ def summary(values: list[float]) -> dict:
     }
 
 
+# --- histograms of whole seconds ----------------------------------------------------------
+
+
+def whole_seconds(a: datetime, b: datetime) -> int:
+    """The duration from ``a`` to ``b`` in whole seconds, rounded half up."""
+    return math.floor((b - a).total_seconds() + 0.5)
+
+
+def hist_add(hist: dict[str, int], seconds: int) -> None:
+    key = str(seconds)
+    hist[key] = hist.get(key, 0) + 1
+
+
+def hist_n(hist: dict[str, int]) -> int:
+    return sum(hist.values())
+
+
+def hist_quantile(hist: dict[str, int], p: Fraction) -> Fraction | None:
+    """The type-7 ``p``-quantile of the seconds a histogram holds, exactly: the value
+    ``quantile()`` gives for the list of those seconds."""
+    n = hist_n(hist)
+    if n == 0:
+        return None
+    pos = (n - 1) * Fraction(p)
+    lo = math.floor(pos)
+    hi = min(lo + 1, n - 1)
+    at_lo = at_hi = None
+    seen = 0
+    for seconds, count in sorted((int(k), c) for k, c in hist.items() if c):
+        if at_lo is None and lo < seen + count:
+            at_lo = seconds
+        if hi < seen + count:
+            at_hi = seconds
+            break
+        seen += count
+    return at_lo + (at_hi - at_lo) * (pos - lo)
+
+
+def hist_mean_minutes(hist: dict[str, int]) -> Fraction | None:
+    n = hist_n(hist)
+    if n == 0:
+        return None
+    return Fraction(sum(int(k) * c for k, c in hist.items()), 60 * n)
+
+
+def hist_summary(hist: dict[str, int]) -> dict:
+    """``{"mean","median","p90","n"}`` in minutes (1 decimal) of a histogram of seconds."""
+    n = hist_n(hist)
+    if n == 0:
+        return {"mean": None, "median": None, "p90": None, "n": 0}
+    return {
+        "mean": round_half_up(hist_mean_minutes(hist)),
+        "median": round_half_up(hist_quantile(hist, MEDIAN) / 60),
+        "p90": round_half_up(hist_quantile(hist, P90) / 60),
+        "n": n,
+    }
+
+
 def parse_range(first: str | None, last: str | None, today: str) -> tuple[str, str]:
     """Validate a ``from``/``to`` pair of local days (each defaults to ``today``)."""
     for given in (first, last):
@@ -102,6 +201,19 @@ def parse_range(first: str | None, last: str | None, today: str) -> tuple[str, s
     return a.isoformat(), b.isoformat()
 
 
+def parse_event_ref(value) -> int | str:
+    """An ``event`` filter as given (a pop-up's id or key): an int id, or the key; raises
+    ``ValueError`` for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 2**31:
+            raise ValueError("'event' must be a pop-up event's id or key.")
+        return value
+    if not isinstance(value, str) or not EVENT_REF_RE.match(value):
+        raise ValueError("'event' must be a pop-up event's id or key (1 to 64 letters, "
+                         "digits or . _ : -).")  # fmt: skip
+    return value
+
+
 def bezirk_key(district: str | None) -> str:
     """ "1".."10", "outside" or "unknown" for a stored answer (a quarter → its Bezirk)."""
     if not district:
@@ -112,8 +224,8 @@ def bezirk_key(district: str | None) -> str:
     return str(bezirk) if bezirk in STADTBEZIRKE else UNKNOWN
 
 
-def _minutes(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds() / 60
+def _no_districts() -> dict[str, int]:
+    return {str(b): 0 for b in STADTBEZIRKE} | {OUTSIDE: 0, UNKNOWN: 0}
 
 
 @dataclass
@@ -132,13 +244,13 @@ class Visit:
     start: datetime | None = None  # its "serving" event
     finished: datetime | None = None
     counter: int | None = None
-    service_min: float | None = None
+    service_s: int | None = None  # whole seconds
 
     @property
-    def wait_min(self) -> float | None:
+    def wait_s(self) -> int | None:
         if self.without_ticket or self.issued_at is None or self.first_call is None:
             return None
-        return _minutes(self.issued_at, self.first_call)
+        return whole_seconds(self.issued_at, self.first_call)
 
 
 @dataclass
@@ -147,11 +259,9 @@ class _Day:
     served: int = 0
     no_show: int = 0
     cancelled: int = 0
-    waiting_left: int = 0
     turned_away: int = 0
     waiting: int = 0
     peak_queue: int = 0
-    waits: list[float] = field(default_factory=list)
 
 
 def replay(events: Iterable[dict]) -> tuple[dict[int, Visit], dict[str, _Day]]:
@@ -186,7 +296,7 @@ def replay(events: Iterable[dict]) -> tuple[dict[int, Visit], dict[str, _Day]]:
             begin = v.start or v.call
             v.finished = at
             v.counter = ev.get("counter_id") or v.counter
-            v.service_min = None if begin is None else _minutes(begin, at)
+            v.service_s = None if begin is None else whole_seconds(begin, at)
             d.served += 1
         elif kind == "no_show":
             d.no_show += 1
@@ -208,6 +318,427 @@ def replay(events: Iterable[dict]) -> tuple[dict[int, Visit], dict[str, _Day]]:
 OPEN_STATUSES = ("waiting", "called", "serving")
 
 
+# --- step 1: the raw rows of one day and one pop-up → an anonymous day aggregate ----------
+
+
+def _recorded_cases(cases: Iterable[dict]) -> dict[int, dict[int, int]]:
+    recorded: dict[int, dict[int, int]] = {}
+    for row in cases:
+        per = recorded.setdefault(row["ticket_id"], {})
+        per[row["service_id"]] = per.get(row["service_id"], 0) + row["count"]
+    return recorded
+
+
+def _service_entry() -> dict:
+    return {
+        "issued": 0,
+        "served": 0,
+        "no_show": 0,
+        "cancelled": 0,
+        "waiting_left": 0,
+        "turned_away": 0,
+        "cases": 0,
+        "wait": {},
+        "service": {},
+    }
+
+
+def reduce_day(
+    day: str,
+    popup_id: int | None,
+    events: Iterable[dict],
+    cases: Iterable[dict] = (),
+    feedback: Iterable[dict] = (),
+    tz: tzinfo = UTC,
+) -> dict:
+    """The day aggregate of one day and one pop-up event.
+
+    ``events``: that day's ticket events of the pop-up's tickets and its refusals, in log order
+    (dicts as ``store.reports.events`` returns them); ``cases``: recorded cases (rows of other
+    tickets are ignored); ``feedback``: the answers of that pop-up's tickets of that day.
+    ``day_peak_queue`` is this pop-up's own peak; ``reduce_days`` sets the whole day's."""
+    events = list(events)
+    visits, days = replay(events)
+    recorded = _recorded_cases(cases)
+    feedback = list(feedback)
+    served = [v for v in visits.values() if v.finished is not None]
+
+    per_service: dict[str, dict] = {}
+
+    def service(sid) -> dict:
+        return per_service.setdefault(str(sid), _service_entry())
+
+    refused: Tally = Tally()
+    for ev in events:
+        sid = ev.get("service_id")
+        if sid is None:
+            continue
+        if ev["kind"] == "refused":
+            reason = (ev.get("data") or {}).get("availability", "unknown")
+            refused[reason] += 1
+            if reason in TURNED_AWAY:
+                service(sid)["turned_away"] += 1
+        elif ev["kind"] in ("no_show", "cancelled"):
+            service(sid)[ev["kind"]] += 1
+
+    wait: dict[str, int] = {}
+    service_hist: dict[str, int] = {}
+    per_counter: dict[str, dict] = {}
+    hours: dict[str, dict] = {}
+
+    def hour(at: datetime) -> dict:
+        return hours.setdefault(
+            str(at.astimezone(tz).hour), {"issued": 0, "called": 0, "served": 0, "wait": {}}
+        )
+
+    per_hour = {"issued": "issued", "called": "called", "finished": "served"}
+    for ev in events:
+        if ev["kind"] in per_hour:
+            hour(ev["at"])[per_hour[ev["kind"]]] += 1
+
+    waiting_left = 0
+    for v in visits.values():
+        wait_s = v.wait_s
+        if wait_s is not None:
+            hist_add(wait, wait_s)
+            hist_add(hour(v.issued_at)["wait"], wait_s)
+        if v.issued_at is not None and v.issue_service is not None:
+            row = service(v.issue_service)
+            row["issued"] += 1
+            if wait_s is not None:
+                hist_add(row["wait"], wait_s)
+        if v.finished is not None:
+            if v.service is not None:
+                row = service(v.service)
+                row["served"] += 1
+                if v.service_s is not None:
+                    hist_add(row["service"], v.service_s)
+            if v.service_s is not None:
+                hist_add(service_hist, v.service_s)
+            if v.counter is not None:
+                entry = per_counter.setdefault(str(v.counter), {"served": 0, "service": {}})
+                entry["served"] += 1
+                if v.service_s is not None:
+                    hist_add(entry["service"], v.service_s)
+        if v.status in OPEN_STATUSES:
+            waiting_left += 1
+            if v.service is not None:
+                service(v.service)["waiting_left"] += 1
+
+    # Cases: recorded ones for served tickets, else one of the service the visit ended in.
+    cases_total = 0
+    for v in served:
+        for sid, n in (recorded.get(v.ticket_id) or {v.service: 1}).items():
+            if sid is not None:
+                service(sid)["cases"] += n
+            cases_total += n
+
+    # The visitors' answers.
+    ratings = {str(r): 0 for r in range(1, 6)}
+    district_of_ticket: dict[int, str] = {}
+    for row in feedback:
+        if row.get("rating") in range(1, 6):
+            ratings[str(row["rating"])] += 1
+        if row.get("district"):
+            district_of_ticket[row["ticket_id"]] = row["district"]
+    districts = _no_districts()
+    for v in served:
+        districts[bezirk_key(district_of_ticket.get(v.ticket_id))] += 1
+
+    peak = max((d.peak_queue for d in days.values()), default=0)
+    return {
+        "version": AGGREGATE_VERSION,
+        "day": day,
+        "popup_id": popup_id,
+        "events": len(events),
+        "issued": sum(d.issued for d in days.values()),
+        "served": len(served),
+        "no_show": sum(d.no_show for d in days.values()),
+        "cancelled": sum(d.cancelled for d in days.values()),
+        "waiting_left": waiting_left,
+        "turned_away": sum(d.turned_away for d in days.values()),
+        "without_ticket": sum(1 for v in visits.values() if v.without_ticket and v.issued_at),
+        "refused": dict(sorted(refused.items())),
+        "cases": cases_total,
+        "peak_queue": peak,
+        "day_peak_queue": peak,
+        "wait": wait,
+        "service": service_hist,
+        "by_service": per_service,
+        "by_counter": per_counter,
+        "by_hour": hours,
+        "ratings": ratings,
+        "districts": districts,
+    }
+
+
+def reduce_days(
+    events: Iterable[dict],
+    cases: Iterable[dict] = (),
+    feedback: Iterable[dict] = (),
+    tz: tzinfo = UTC,
+) -> list[dict]:
+    """The day aggregates of raw rows of any days: one per day and pop-up with data.
+
+    A ticket event belongs to the pop-up of its ticket (``popup_id`` of the rows, which
+    ``store.reports`` takes from the ticket); the first event seen of a ticket decides, so a
+    ticket is never split. Each aggregate's ``day_peak_queue`` is the whole day's peak."""
+    events = list(events)
+    popup_of_ticket: dict[int, int | None] = {}
+    groups: dict[tuple[str, int | None], list[dict]] = {}
+    per_day: dict[str, list[dict]] = {}
+    for ev in events:
+        popup = ev.get("popup_id")
+        tid = ev.get("ticket_id")
+        if tid is not None:
+            popup = popup_of_ticket.setdefault(tid, popup)
+        groups.setdefault((ev["day"], popup), []).append(ev)
+        per_day.setdefault(ev["day"], []).append(ev)
+    answers: dict[tuple[str, int | None], list[dict]] = {}
+    for row in feedback:
+        popup = popup_of_ticket.get(row["ticket_id"], row.get("popup_id"))
+        answers.setdefault((row["day"], popup), []).append(row)
+    cases = list(cases)
+    day_peaks = {
+        day: max((d.peak_queue for d in replay(evs)[1].values()), default=0)
+        for day, evs in per_day.items()
+    }
+    out = []
+    for key in sorted(groups.keys() | answers.keys(), key=_group_order):
+        day, popup = key
+        agg = reduce_day(day, popup, groups.get(key, []), cases, answers.get(key, []), tz)
+        agg["day_peak_queue"] = day_peaks.get(day, agg["peak_queue"])
+        out.append(agg)
+    return out
+
+
+def _group_order(key: tuple[str, int | None]) -> tuple:
+    day, popup = key
+    return (day, popup is None, popup or 0)
+
+
+# --- step 2: any list of aggregates → the figures -----------------------------------------
+
+_IDENTITY = ("version", "day", "popup_id")
+_MAXIMA = ("peak_queue", "day_peak_queue")
+
+
+def _add_into(into: dict, other: dict) -> None:
+    for key, value in other.items():
+        if key in _IDENTITY:
+            continue
+        if isinstance(value, dict):
+            _add_into(into.setdefault(key, {}), value)
+        elif key in _MAXIMA:
+            into[key] = max(into.get(key, 0), value)
+        else:
+            into[key] = into.get(key, 0) + value
+
+
+def combine(aggregates: Iterable[dict], day: str | None = None, popup_id=None) -> dict:
+    """Several aggregates as one (counts and histograms added, peaks the largest): for the
+    figures of a range, and for a day archived again after new rows arrived for it."""
+    total = {"version": AGGREGATE_VERSION, "day": day, "popup_id": popup_id}
+    for agg in aggregates:
+        _add_into(total, agg)
+    for name in ("peak_queue", "day_peak_queue"):
+        total.setdefault(name, 0)
+    return total
+
+
+def _count(agg: dict, key: str) -> int:
+    return agg.get(key, 0)
+
+
+def _popup_info(popup_id: int | None, popups: dict[int, dict]) -> dict:
+    row = popups.get(popup_id) if popup_id is not None else None
+    row = row or {}
+    district = row.get("district")
+    bezirk = bezirk_key(district) if district else None
+    return {
+        "id": popup_id,
+        "key": row.get("key"),
+        "name": row.get("name", str(popup_id) if popup_id is not None else None),
+        "place": row.get("place", ""),
+        "address": row.get("address", ""),
+        "district": district,
+        "bezirk": bezirk if bezirk in {str(b) for b in STADTBEZIRKE} else None,
+        "first_day": row.get("first_day"),
+        "last_day": row.get("last_day"),
+    }
+
+
+def merge(
+    first: str,
+    last: str,
+    aggregates: Iterable[dict],
+    services: dict[int, str] | None = None,
+    counters: dict[int, str] | None = None,
+    popups: dict[int, dict] | None = None,
+    event: int | None = None,
+) -> dict:
+    """The figures of the days ``first``..``last`` from day aggregates (raw or archived).
+
+    ``event``: only that pop-up's aggregates count (None: all). ``popups``: id → the pop-up's
+    row, for the names in ``by_event``."""
+    services = dict(services or {})
+    counters = dict(counters or {})
+    popups = dict(popups or {})
+    aggs = [
+        a
+        for a in aggregates
+        if first <= a["day"] <= last and (event is None or a.get("popup_id") == event)
+    ]
+    total = combine(aggs)
+    peak_name = "day_peak_queue" if event is None else "peak_queue"
+
+    # Per service: every known one, and any other the data names.
+    rows = total.get("by_service", {})
+    ids = sorted(set(services) | {int(sid) for sid in rows})
+    by_service = []
+    for sid in ids:
+        r = rows.get(str(sid)) or _service_entry()
+        by_service.append(
+            {
+                "id": sid,
+                "name": services.get(sid, str(sid)),
+                "issued": r["issued"],
+                "served": r["served"],
+                "no_show": r["no_show"],
+                "cancelled": r["cancelled"],
+                "waiting_left": r["waiting_left"],
+                "turned_away": r["turned_away"],
+                "cases": r["cases"],
+                "wait_min": hist_summary(r["wait"]),
+                "service_min": hist_summary(r["service"]),
+            }
+        )
+
+    per_counter = total.get("by_counter", {})
+    by_counter = [
+        {
+            "id": cid,
+            "name": counters.get(cid, str(cid)),
+            "served": per_counter[str(cid)]["served"],
+            "service_min": hist_summary(per_counter[str(cid)]["service"]),
+        }
+        for cid in sorted(int(c) for c, e in per_counter.items() if e["served"])
+    ]
+
+    by_hour = []
+    for h in range(24):
+        e = total.get("by_hour", {}).get(str(h), {})
+        mean = hist_mean_minutes(e.get("wait", {}))
+        by_hour.append(
+            {
+                "hour": h,
+                "issued": e.get("issued", 0),
+                "called": e.get("called", 0),
+                "served": e.get("served", 0),
+                "wait_mean": round_half_up(mean),
+            }
+        )
+
+    per_day: dict[str, list[dict]] = {}
+    for a in aggs:
+        per_day.setdefault(a["day"], []).append(a)
+    by_day = []
+    for day in sorted(per_day):
+        d = combine(per_day[day])
+        if not d.get("events"):
+            continue  # answers only, no activity that day
+        by_day.append(
+            {
+                "day": day,
+                "issued": _count(d, "issued"),
+                "served": _count(d, "served"),
+                "no_show": _count(d, "no_show"),
+                "cancelled": _count(d, "cancelled"),
+                "waiting_left": _count(d, "waiting_left"),
+                "turned_away": _count(d, "turned_away"),
+                "peak_queue": d[peak_name],
+                "wait_min": hist_summary(d.get("wait", {})),
+            }
+        )
+
+    per_popup: dict[int | None, list[dict]] = {}
+    for a in aggs:
+        per_popup.setdefault(a.get("popup_id"), []).append(a)
+    by_event = []
+    for popup_id, group in per_popup.items():
+        e = combine(group)
+        days = sorted({a["day"] for a in group if a.get("events")})
+        served = _count(e, "served")
+        by_event.append(
+            _popup_info(popup_id, popups)
+            | {
+                "days": days,
+                "issued": _count(e, "issued"),
+                "served": served,
+                "no_show": _count(e, "no_show"),
+                "cancelled": _count(e, "cancelled"),
+                "waiting_left": _count(e, "waiting_left"),
+                "turned_away": _count(e, "turned_away"),
+                "peak_queue": e["peak_queue"],
+                "wait_min": hist_summary(e.get("wait", {})),
+                "service_min": hist_summary(e.get("service", {})),
+                "persons": served,
+                "cases": _count(e, "cases"),
+                "districts": _no_districts() | e.get("districts", {}),
+            }
+        )
+    by_event.sort(key=lambda r: (r["id"] is None, r["days"][:1], r["id"] or 0))
+
+    ratings = {r: total.get("ratings", {}).get(str(r), 0) for r in range(1, 6)}
+    answers = sum(ratings.values())
+    issued = _count(total, "issued")
+    no_show = _count(total, "no_show")
+    cancelled = _count(total, "cancelled")
+    waiting_left = _count(total, "waiting_left")
+    unserved = no_show + cancelled + waiting_left
+    served = _count(total, "served")
+    return {
+        "from": first,
+        "to": last,
+        "event": None if event is None else _popup_info(event, popups),
+        "days": [row["day"] for row in by_day],
+        "issued": issued,
+        "served": served,
+        "no_show": no_show,
+        "cancelled": cancelled,
+        "without_ticket": _count(total, "without_ticket"),
+        "waiting_left": waiting_left,
+        "turned_away": _count(total, "turned_away"),
+        "refused": dict(sorted(total.get("refused", {}).items())),
+        "left_unserved_share": round_half_up(Fraction(unserved, issued), 3) if issued else None,
+        "persons": served,
+        "cases": _count(total, "cases"),
+        "wait_min": hist_summary(total.get("wait", {})),
+        "service_min": hist_summary(total.get("service", {})),
+        "peak_queue": max((d["peak_queue"] for d in by_day), default=0),
+        "by_service": by_service,
+        "by_counter": by_counter,
+        "by_hour": by_hour,
+        "by_day": by_day,
+        "by_event": by_event,
+        "satisfaction": {
+            "answers": answers,
+            "mean": (
+                round_half_up(Fraction(sum(r * n for r, n in ratings.items()), answers), 2)
+                if answers
+                else None
+            ),
+            "counts": {str(r): n for r, n in ratings.items()},
+        },
+        "districts": _no_districts() | total.get("districts", {}),
+        "method": {
+            "percentile": PERCENTILE_METHOD,
+            "rounding": "half up, minutes to 1 decimal",
+            "durations": "whole seconds, rounded half up",
+        },
+    }
+
+
 def compute(
     first: str,
     last: str,
@@ -217,203 +748,49 @@ def compute(
     services: dict[int, str] | None = None,
     counters: dict[int, str] | None = None,
     tz: tzinfo = UTC,
+    popups: dict[int, dict] | None = None,
+    event: int | None = None,
 ) -> dict:
-    """All figures of the days ``first``..``last`` (see the module's docstring for the method).
+    """All figures of the days ``first``..``last`` from raw rows (see the module's docstring).
 
     ``events`` are dicts with ``at`` (aware datetime), ``day``, ``kind``, ``ticket_id``,
-    ``from_status``, ``to_status``, ``service_id``, ``counter_id``, ``data``, in log order.
+    ``from_status``, ``to_status``, ``service_id``, ``counter_id``, ``data`` (and ``popup_id``),
+    in log order. The same two steps as for archived days: ``reduce_days`` then ``merge``.
     """
-    events = list(events)
-    visits, days = replay(events)
-    services = dict(services or {})
-    counters = dict(counters or {})
-
-    served = [v for v in visits.values() if v.finished is not None]
-    waits = [w for v in visits.values() if (w := v.wait_min) is not None]
-    service_mins = [v.service_min for v in served if v.service_min is not None]
-    open_left = [v for v in visits.values() if v.status in OPEN_STATUSES]
-
-    # Cases: recorded ones for served tickets, else one of the service the visit ended in.
-    recorded: dict[int, dict[int, int]] = {}
-    for row in cases:
-        recorded.setdefault(row["ticket_id"], {})
-        recorded[row["ticket_id"]][row["service_id"]] = (
-            recorded[row["ticket_id"]].get(row["service_id"], 0) + row["count"]
-        )
-    case_tally: Tally = Tally()
-    for v in served:
-        for sid, n in (recorded.get(v.ticket_id) or {v.service: 1}).items():
-            case_tally[sid] += n
-
-    # Per service.
-    refused: Tally = Tally()
-    per_service: dict[int, dict] = {}
-
-    def service_row(sid: int) -> dict:
-        if sid not in per_service:
-            per_service[sid] = {
-                "id": sid,
-                "name": services.get(sid, str(sid)),
-                "issued": 0,
-                "served": 0,
-                "no_show": 0,
-                "cancelled": 0,
-                "waiting_left": 0,
-                "turned_away": 0,
-                "cases": 0,
-                "_waits": [],
-                "_service": [],
-            }
-        return per_service[sid]
-
-    for sid in services:
-        service_row(sid)
-    for ev in events:
-        sid = ev.get("service_id")
-        if sid is None:
-            continue
-        if ev["kind"] == "refused":
-            reason = (ev.get("data") or {}).get("availability", "unknown")
-            refused[reason] += 1
-            if reason in TURNED_AWAY:
-                service_row(sid)["turned_away"] += 1
-        elif ev["kind"] in ("no_show", "cancelled"):
-            service_row(sid)[ev["kind"]] += 1
-    for v in visits.values():
-        if v.issued_at is not None and v.issue_service is not None:
-            row = service_row(v.issue_service)
-            row["issued"] += 1
-            if v.wait_min is not None:
-                row["_waits"].append(v.wait_min)
-        if v.finished is not None and v.service is not None:
-            row = service_row(v.service)
-            row["served"] += 1
-            if v.service_min is not None:
-                row["_service"].append(v.service_min)
-        if v.status in OPEN_STATUSES and v.service is not None:
-            service_row(v.service)["waiting_left"] += 1
-    for sid, n in case_tally.items():
-        service_row(sid)["cases"] += n
-    by_service = []
-    for sid in sorted(per_service):
-        row = per_service[sid]
-        row["wait_min"] = summary(row.pop("_waits"))
-        row["service_min"] = summary(row.pop("_service"))
-        by_service.append(row)
-
-    # Per counter.
-    per_counter: dict[int, list[float]] = {}
-    served_at: Tally = Tally()
-    for v in served:
-        if v.counter is None:
-            continue
-        served_at[v.counter] += 1
-        if v.service_min is not None:
-            per_counter.setdefault(v.counter, []).append(v.service_min)
-    by_counter = [
-        {
-            "id": cid,
-            "name": counters.get(cid, str(cid)),
-            "served": served_at[cid],
-            "service_min": summary(per_counter.get(cid, [])),
-        }
-        for cid in sorted(served_at)
-    ]
-
-    # Per hour of the day, in the venue's time zone.
-    hours = [{"hour": h, "issued": 0, "called": 0, "served": 0, "_waits": []} for h in range(24)]
-    per_hour = {"issued": "issued", "called": "called", "finished": "served"}
-    for ev in events:
-        if ev["kind"] in per_hour:
-            hours[ev["at"].astimezone(tz).hour][per_hour[ev["kind"]]] += 1
-    for v in visits.values():
-        if v.wait_min is not None:
-            hours[v.issued_at.astimezone(tz).hour]["_waits"].append(v.wait_min)
-    for h in hours:
-        w = h.pop("_waits")
-        h["wait_mean"] = round_half_up(sum(w) / len(w)) if w else None
-
-    # Per day with any activity.
-    for v in open_left:
-        days.setdefault(v.day, _Day()).waiting_left += 1
-    for v in visits.values():
-        if v.wait_min is not None:
-            days.setdefault(v.day, _Day()).waits.append(v.wait_min)
-    by_day = [
-        {
-            "day": day,
-            "issued": d.issued,
-            "served": d.served,
-            "no_show": d.no_show,
-            "cancelled": d.cancelled,
-            "waiting_left": d.waiting_left,
-            "turned_away": d.turned_away,
-            "peak_queue": d.peak_queue,
-            "wait_min": summary(d.waits),
-        }
-        for day, d in sorted(days.items())
-    ]
-
-    # The visitors' answers.
-    ratings = Tally()
-    district_of_ticket: dict[int, str] = {}
-    for row in feedback:
-        if row.get("rating") in range(1, 6):
-            ratings[row["rating"]] += 1
-        if row.get("district"):
-            district_of_ticket[row["ticket_id"]] = row["district"]
-    answers = sum(ratings.values())
-    districts = {str(b): 0 for b in STADTBEZIRKE} | {OUTSIDE: 0, UNKNOWN: 0}
-    for v in served:
-        districts[bezirk_key(district_of_ticket.get(v.ticket_id))] += 1
-
-    issued = sum(d.issued for d in days.values())
-    no_show = sum(d.no_show for d in days.values())
-    cancelled = sum(d.cancelled for d in days.values())
-    unserved = no_show + cancelled + len(open_left)
-    return {
-        "from": first,
-        "to": last,
-        "days": [row["day"] for row in by_day],
-        "issued": issued,
-        "served": len(served),
-        "no_show": no_show,
-        "cancelled": cancelled,
-        "without_ticket": sum(1 for v in visits.values() if v.without_ticket and v.issued_at),
-        "waiting_left": len(open_left),
-        "turned_away": sum(d.turned_away for d in days.values()),
-        "refused": dict(sorted(refused.items())),
-        "left_unserved_share": round_half_up(unserved / issued, 3) if issued else None,
-        "persons": len(served),
-        "cases": sum(case_tally.values()),
-        "wait_min": summary(waits),
-        "service_min": summary(service_mins),
-        "peak_queue": max((d.peak_queue for d in days.values()), default=0),
-        "by_service": by_service,
-        "by_counter": by_counter,
-        "by_hour": hours,
-        "by_day": by_day,
-        "satisfaction": {
-            "answers": answers,
-            "mean": (
-                round_half_up(sum(r * n for r, n in ratings.items()) / answers, 2)
-                if answers
-                else None
-            ),
-            "counts": {str(r): ratings[r] for r in range(1, 6)},
-        },
-        "districts": districts,
-        "method": {"percentile": PERCENTILE_METHOD, "rounding": "half up, minutes to 1 decimal"},
-    }
+    aggregates = reduce_days(events, cases, feedback, tz)
+    return merge(first, last, aggregates, services, counters, popups, event)
 
 
-def collect(store, first: str, last: str, tz: tzinfo = UTC) -> dict:
-    """Read the days ``first``..``last`` from ``store`` in one snapshot and compute."""
+def collect(store, first: str, last: str, tz: tzinfo = UTC, event=None) -> dict:
+    """Read the days ``first``..``last`` from ``store`` in one snapshot and compute: the stored
+    aggregates of archived days merged with those of the days still raw.
+
+    ``event``: a pop-up's id or key to restrict every figure to; ``Invalid`` when malformed,
+    ``NotFound`` when no such pop-up exists (both ``DomainError``: 400 and 404 in the API)."""
+    from .domain.model import Invalid, NotFound
     from .store import reports
 
+    ref = None
+    if event is not None:
+        try:
+            ref = parse_event_ref(event)
+        except ValueError as exc:
+            raise Invalid(str(exc), field="event") from None
     with store.read() as tx:
+        popup = None
+        if ref is not None:
+            popup = reports.find_popup(tx, ref)
+            if popup is None:
+                raise NotFound(f"Unknown pop-up event {event!r}.", event=event)
+        archived = reports.aggregates(tx, first, last)
         events = reports.events(tx, first, last)
         cases = reports.cases(tx, first, last)
         answers = reports.feedback(tx, first, last)
         services, counters = reports.names(tx)
-    return compute(first, last, events, cases, answers, services, counters, tz)
+        popups = reports.popups(tx)
+    aggregates = archived + reduce_days(events, cases, answers, tz)
+    result = merge(
+        first, last, aggregates, services, counters, popups, None if popup is None else popup["id"]
+    )
+    result["archived_days"] = sorted({a["day"] for a in archived})
+    return result

@@ -303,6 +303,7 @@
       if (answers[2].status === 200) state.users = answers[2].body;
       if (answers[4].status === 200) state.events = answers[4].body.events;
       renderEvents();
+      renderEventChoice();
       renderServices();
       renderCounters();
       renderUsers();
@@ -584,6 +585,8 @@
     $("sv-minutes").value = s ? s.minutes : "";
     $("sv-sort").value = s ? s.sort : "";
     $("sv-description").value = s ? s.description : "";
+    $("sv-name-en").value = s && s.names && s.names.en ? s.names.en : "";
+    $("sv-description-en").value = s && s.descriptions && s.descriptions.en ? s.descriptions.en : "";
     $("sv-enabled").checked = s ? s.enabled : true;
     setText($("sv-form-title"), s ? t("service_edit", { name: s.name }) : t("service_new"));
     setText($("sv-save"), s ? t("save_changes") : t("service_create"));
@@ -600,12 +603,18 @@
   $("sv-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var id = $("sv-id").value;
+    var current = state.services.filter(function (s) {
+      return String(s.id) === id;
+    })[0] || {};
     var payload = {
       name: $("sv-name").value,
       prefix: $("sv-prefix").value.trim().toUpperCase(),
       minutes: Number($("sv-minutes").value),
       description: $("sv-description").value,
       enabled: $("sv-enabled").checked,
+      // Only English is edited here; other languages (from the site file) stay.
+      names: Object.assign({}, current.names, { en: $("sv-name-en").value }),
+      descriptions: Object.assign({}, current.descriptions, { en: $("sv-description-en").value }),
     };
     if ($("sv-sort").value !== "") payload.sort = Number($("sv-sort").value);
     change(id ? "PUT" : "POST", "/admin/services" + (id ? "/" + id : ""), payload, $("sv-error"), $("sv-save")).then(
@@ -980,7 +989,26 @@
     var last = $("st-to").value || first;
     var valid = /^\d{4}-\d{2}-\d{2}$/;
     if (!valid.test(first) || !valid.test(last) || first > last) return null;
-    return { from: first, to: last };
+    return { from: first, to: last, event: $("st-event").value };
+  }
+
+  function statsQuery(range) {
+    var query = "?from=" + encodeURIComponent(range.from) + "&to=" + encodeURIComponent(range.to);
+    return range.event ? query + "&event=" + encodeURIComponent(range.event) : query;
+  }
+
+  /** The event choice of the statistics: all, or one (newest first), keeping the selection. */
+  function renderEventChoice() {
+    var select = $("st-event");
+    var chosen = select.value;
+    while (select.options.length > 1) select.remove(1);
+    state.events.forEach(function (e) {
+      var option = h("option", null, e.name + (e.first_day ? " (" + eventDays(e) + ")" : ""));
+      option.value = String(e.id);
+      select.appendChild(option);
+    });
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
   }
 
   function updateReportLink() {
@@ -991,7 +1019,7 @@
       link.setAttribute("aria-disabled", "true");
       return;
     }
-    link.href = "report?from=" + range.from + "&to=" + range.to; // checked: digits and dashes
+    link.href = "report" + statsQuery(range);
     link.removeAttribute("aria-disabled");
   }
 
@@ -1045,6 +1073,24 @@
         return tr;
       })
     );
+    replaceChildren(
+      $("st-events"),
+      (s.by_event || []).map(function (item) {
+        var wait = (item.wait_min || {}).median;
+        // Of the served visitors who named their district: how many live where the venue is.
+        var districts = item.districts || {};
+        var answered = (item.served || 0) - (districts.unknown || 0);
+        var home = item.bezirk ? districts[item.bezirk] || 0 : null;
+        var share =
+          home === null || answered <= 0
+            ? t("st_none")
+            : t("st_home_share", { n: num(home), answered: num(answered), share: PERCENT.format(home / answered) });
+        var name = item.id === null ? t("st_no_event") : item.name;
+        var tr = row([name, num(item.issued), num(item.served), mins(wait), share]);
+        for (var i = 1; i < tr.children.length; i++) tr.children[i].className = "a-num";
+        return tr;
+      })
+    );
     var districts = s.districts || {};
     replaceChildren(
       $("st-districts"),
@@ -1074,8 +1120,7 @@
     state.statsLoaded = true;
     showError($("st-error"), "");
     $("st-show").disabled = true;
-    var query = "?from=" + encodeURIComponent(range.from) + "&to=" + encodeURIComponent(range.to);
-    return request("GET", "/stats" + query).then(function (res) {
+    return request("GET", "/stats" + statsQuery(range)).then(function (res) {
       $("st-show").disabled = false;
       if (res.status === 401 || res.status === 403) {
         showLogin(t("error_session"));
@@ -1094,7 +1139,7 @@
     updateReportLink();
   })();
 
-  ["st-from", "st-to"].forEach(function (id) {
+  ["st-from", "st-to", "st-event"].forEach(function (id) {
     $(id).addEventListener("change", updateReportLink);
   });
 

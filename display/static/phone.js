@@ -265,7 +265,8 @@
     el.app.setAttribute("data-status", status);
     setText(el.number, s.number);
     setText(el.calledNumber, s.number);
-    setText(el.service, s.service_name || "");
+    var names = s.service_names && typeof s.service_names === "object" ? s.service_names : {};
+    setText(el.service, names[state.lang] || s.service_name || "");
     var otherDay = s.day && s.day !== today();
     el.otherDay.hidden = !otherDay;
     if (otherDay) setText(el.otherDay, t("other_day", { date: formatDay(s.day) }));

@@ -367,14 +367,22 @@
     return card;
   }
 
+  /** A service's name or description in the visitor's language (German as given otherwise). */
+  function localized(service, key, fallback) {
+    var map = service && service[key];
+    var text = map && typeof map === "object" ? map[state.lang] : null;
+    if (typeof text === "string" && text) return text;
+    return typeof fallback === "string" ? fallback : "";
+  }
+
   function updateCard(card, service) {
     var availability = availabilityOf(service);
     var open = availability === "open";
-    var name = typeof service.name === "string" ? service.name : "";
+    var name = localized(service, "names", service.name);
     var prefix = typeof service.prefix === "string" && service.prefix ? service.prefix : "";
     setText(card.badge, prefix || name.charAt(0));
     setText(card.name, name);
-    var description = typeof service.description === "string" ? service.description : "";
+    var description = localized(service, "descriptions", service.description);
     setText(card.desc, description);
     card.desc.hidden = !description;
 
@@ -657,7 +665,7 @@
     window.clearTimeout(timers.retry);
     state.retrying = false;
     hideMessage();
-    state.ticket = { data: ticket, serviceName: service && service.name };
+    state.ticket = { data: ticket, service: service || null };
     el.app.classList.remove("is-pending");
     el.qrBox.hidden = true;
     el.qr.removeAttribute("src");
@@ -676,10 +684,11 @@
   function renderTicket() {
     var ticket = state.ticket.data;
     setText(el.ticketNumber, ticket.number);
-    var serviceName =
+    var german =
       typeof ticket.service_name === "string" && ticket.service_name
         ? ticket.service_name
-        : state.ticket.serviceName || "";
+        : (state.ticket.service && state.ticket.service.name) || "";
+    var serviceName = localized(state.ticket.service, "names", german);
     setText(el.ticketService, serviceName);
     el.ticketService.hidden = !serviceName;
 

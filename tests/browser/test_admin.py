@@ -212,6 +212,40 @@ def test_statistics_tab_and_printable_report(admin_server, open_page, output_dir
     expect(fig("issued")).to_have_text("0")
     expect(report_link).to_have_attribute("href", "report?from=2024-01-02&to=2024-01-02")
 
+    # A second pop-up event from now on (in Garath, Stadtbezirk 10): figures per event, and
+    # the statistics and the report of one event alone.
+    r = boss.post(
+        server.url + "/api/admin/events",
+        json={"name": "Pop-Up Garath", "place": "Bücherei", "district": "Garath"},
+    )
+    assert r.status_code == 201, r.text
+    garath = r.json()["id"]
+    server.issue(2)
+    choice = page.locator("#st-event")
+    expect(choice.locator("option", has_text="Pop-Up Garath")).to_have_count(1)  # live
+    page.locator("#st-from").fill(today)
+    page.locator("#st-to").fill(today)
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(fig("issued")).to_have_text("6")
+    events = page.locator("#st-events tr")
+    expect(events).to_have_count(2)
+    expect(events.filter(has_text="Pop-Up Garath")).to_contain_text("1")
+    choice.select_option(label="Pop-Up Garath")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(fig("issued")).to_have_text("1")
+    expect(events).to_have_count(1)
+    expect(report_link).to_have_attribute("href", f"report?from={today}&to={today}&event={garath}")
+    page.screenshot(path=str(output_dir / "admin-stats-event.png"), full_page=True)
+    with page.context.expect_page() as opened:
+        report_link.click()
+    report = opened.value
+    report.wait_for_load_state()
+    expect(report.locator("h1")).to_contain_text("Pop-Up Garath")
+    expect(report.locator(".kpi b").nth(0)).to_have_text("1")
+    report.screenshot(path=str(output_dir / "admin-report-event.png"), full_page=True)
+    missing = boss.get(server.url + "/admin/report", params={"event": "999"})
+    assert missing.status_code == 404 and "Kein solcher Einsatz" in missing.text
+
 
 def test_printer_card_test_page_and_ticket_images(admin_server, open_page, output_dir, guard):
     """Drucker: address and state, "Testseite drucken" with its message, and the virtual

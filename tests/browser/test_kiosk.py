@@ -29,6 +29,8 @@ name = "Personalausweis"
 prefix = "A"
 minutes = 15
 description = "Beantragen, Verlust melden, vorläufiger Ausweis"
+names = {{en = "ID card"}}
+descriptions = {{en = "Apply, report a loss, temporary ID card"}}
 
 [[services]]
 id = 2
@@ -280,6 +282,11 @@ def test_language_switch(kiosk_server, open_page, output_dir):
     expect(english).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#start-title")).to_have_text("Please choose what you need")
     expect(card(page, "Reisepass")).to_contain_text("Nobody waiting")
+    # A service's own English name and description; one without keeps its German name.
+    id_card = page.locator('[data-service-id="1"]')
+    expect(id_card).to_contain_text("ID card")
+    expect(id_card).to_contain_text("Apply, report a loss")
+    expect(id_card).not_to_contain_text("Personalausweis")
     expect(page.locator(".k-lang-label")).to_contain_text("Language")
     assert page.title().startswith("Take a queue number")
     page.screenshot(path=output_dir / "kiosk-english.png")
@@ -296,6 +303,7 @@ def test_language_switch(kiosk_server, open_page, output_dir):
     expect(html).to_have_attribute("lang", "de")
     expect(page.locator("#start-title")).to_have_text("Bitte wählen Sie Ihr Anliegen")
     expect(card(page, "Reisepass")).to_contain_text("1 Person wartet")
+    expect(page.locator('[data-service-id="1"]')).to_contain_text("Personalausweis")
 
 
 def test_recovers_after_server_restart(kiosk_server, open_page, output_dir):

@@ -3,22 +3,9 @@ accounts, venue and opening hours, the end of the day, and bad input."""
 
 from __future__ import annotations
 
-import pytest
 import requests
 
 from tests.conftest import site_with_counters
-
-
-@pytest.fixture
-def admin_server(make_server):
-    server = make_server(site=site_with_counters(2), clerks=1)
-    server.add_users([("boss", "secret-boss", "admin")])
-    return server
-
-
-@pytest.fixture
-def boss(admin_server):
-    return admin_server.login("boss", "secret-boss")
 
 
 def test_roles_and_csrf(admin_server, boss):

@@ -6,25 +6,12 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import pytest
 import requests
 
 from tests.conftest import site_with_counters
 from tests.integration.test_printing import printer  # noqa: F401 - fixture
 from wartemarke.config import parse_site
 from wartemarke.printers.decode import decode
-
-
-@pytest.fixture
-def admin_server(make_server):
-    server = make_server(site=site_with_counters(2), clerks=1)
-    server.add_users([("boss", "secret-boss", "admin")])
-    return server
-
-
-@pytest.fixture
-def boss(admin_server):
-    return admin_server.login("boss", "secret-boss")
 
 
 def popup_of(server, number: str) -> int:
@@ -184,3 +171,34 @@ def test_ticket_text_is_printed(make_server, printer):  # noqa: F811 - fixture
     assert "Please wait until your number is called" in decode(printer.wait_for_jobs(2)[1]).text
     r = boss.put(server.url + "/api/admin/venue", json={"ticket_text": "x" * 301})
     assert r.status_code == 400
+
+
+def test_service_names_in_other_languages(admin_server, boss):
+    url = admin_server.url
+    r = boss.put(
+        url + "/api/admin/services/1",
+        json={"names": {"en": "ID card", "tr": "Kimlik kartı"}, "descriptions": {"en": " "}},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["names"] == {"en": "ID card", "tr": "Kimlik kartı"}
+    assert r.json()["descriptions"] == {}  # an empty text means: as in German
+    public = {s["id"]: s for s in requests.get(url + "/api/services").json()}
+    assert public[1]["names"] == {"en": "ID card", "tr": "Kimlik kartı"}
+    assert public[2]["names"] == {}
+    ticket = admin_server.issue(1)
+    status = requests.get(f"{url}/api/tickets/{ticket['token']}").json()
+    assert status["service_name"] == "Personalausweis"
+    assert status["service_names"]["en"] == "ID card"
+
+    for bad in ({"de": "Ausweis"}, {"EN": "x"}, {"en": 5}, ["en"], {"en": "x" * 129}):
+        r = boss.put(url + "/api/admin/services/1", json={"names": bad})
+        assert r.status_code == 400 and r.json()["field"] == "names", bad
+
+    # The site file carries them, and reads them back.
+    text = boss.get(url + "/api/admin/site").json()["toml"]
+    assert 'names = {en = "ID card", tr = "Kimlik kartı"}' in text
+    (service,) = [s for s in parse_site(text).services if s.id == 1]
+    assert service.names == {"en": "ID card", "tr": "Kimlik kartı"}
+    edited = text.replace('tr = "Kimlik kartı"', 'tr = "Kimlik"')
+    assert boss.put(url + "/api/admin/site", json={"toml": edited}).status_code == 200
+    assert requests.get(url + "/api/services").json()[0]["names"]["tr"] == "Kimlik"

@@ -204,3 +204,26 @@ def test_a_restart_keeps_the_demo_venue(tmp_path):
         assert "Zentralbibliothek" in requests.get(again.url + "/display/").text
     finally:
         again.stop()
+
+
+def test_retention_command_and_its_exit_codes(tmp_path):
+    unset = wartemarke("retention", data_dir=tmp_path)
+    assert unset.returncode == 2 and "no retention configured" in unset.stderr
+    assert len(unset.stderr.strip().splitlines()) == 1 and "Traceback" not in unset.stderr
+    for bad in ("0", "3651"):
+        out = wartemarke("retention", "--days", bad, data_dir=tmp_path)
+        assert out.returncode == 2 and "from 1 to 3650" in out.stderr, out.stderr
+    empty = wartemarke("retention", "--days", "30", data_dir=tmp_path)
+    assert empty.returncode == 0, empty.stderr
+    assert empty.stdout.startswith("nothing to archive: no raw data before ")
+
+    site = tmp_path / "other-site.toml"
+    site.write_text("[data]\nretention_days = 0\n", encoding="utf-8")
+    broken = wartemarke("retention", "--config", str(site), data_dir=tmp_path)
+    assert broken.returncode == 2 and "[data] retention_days" in broken.stderr
+    site.write_text("[data]\nretention_days = 'many'\n", encoding="utf-8")
+    broken = wartemarke("retention", "--config", str(site), data_dir=tmp_path)
+    assert broken.returncode == 2 and "retention_days" in broken.stderr
+    site.write_text("[data]\nretention_days = 400\n", encoding="utf-8")
+    from_file = wartemarke("retention", "--config", str(site), data_dir=tmp_path)
+    assert from_file.returncode == 0 and "(keeping 400 days)" in from_file.stdout

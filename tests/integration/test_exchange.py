@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import site_with_counters, wartemarke
 from tests.integration.test_stats import act, serve
+from wartemarke.clock import write_clock_file
 from wartemarke.stats import collect
 from wartemarke.store import open_store
 from wartemarke.store.schema import metadata
@@ -49,6 +51,35 @@ def dump(data_dir) -> dict:
                 t.name: sorted(map(repr, conn.execute(select(t)).all()))
                 for t in metadata.sorted_tables
             }
+    finally:
+        store.dispose()
+
+
+def popups_of(data_dir) -> dict:
+    """{key: (name, tickets, events)} of every pop-up in the data dir's database."""
+    store = store_of(data_dir)
+    try:
+        with store.read() as tx:
+            out = {}
+            for popup in tx.popups():
+                counts = [
+                    tx.conn.execute(
+                        select(func.count()).where(table.c.popup_id == popup["id"])
+                    ).scalar_one()
+                    for table in (metadata.tables["tickets"], metadata.tables["events"])
+                ]
+                out[popup["key"]] = (popup["name"], *counts)
+            return out
+    finally:
+        store.dispose()
+
+
+def current_popup(data_dir) -> str | None:
+    store = store_of(data_dir)
+    try:
+        with store.read() as tx:
+            current = tx.current_popup_id()
+            return None if current is None else tx.popup(current)["key"]
     finally:
         store.dispose()
 
@@ -100,7 +131,14 @@ def test_export_import_keeps_figures_and_twice_is_once(make_server, tmp_path):
     tickets = busy_day(laptop)
     path = tmp_path / "laptop.json"
     data = export(laptop, path)
-    assert data["format"] == "wartemarke-export" and data["version"] == 1
+    assert data["format"] == "wartemarke-export" and data["version"] == 2
+    (popup,) = data["popups"]  # the laptop's pop-up, named after its venue
+    assert popup["name"] == "Pop-Up Bürgerbüro Test" and "id" not in popup
+    assert (
+        {t["popup"] for t in data["tickets"]}
+        == {e["popup"] for e in data["events"]}
+        == {popup["key"]}
+    )
     day = data["tickets"][0]["day"]
     assert len(data["tickets"]) == 10 and {t["number"] for t in data["tickets"]} == set(tickets)
     text = path.read_text(encoding="utf-8")
@@ -115,6 +153,7 @@ def test_export_import_keeps_figures_and_twice_is_once(make_server, tmp_path):
     out = import_(central, path)
     assert "10 new tickets" in out
     assert figures(central, day) == figures(laptop.data_dir, day)
+    assert popups_of(central) == {popup["key"]: (popup["name"], 10, len(data["events"]))}
 
     before = dump(central)
     out = import_(central, path)
@@ -228,3 +267,61 @@ def test_open_tickets_of_today_do_not_join_a_serving_central(make_server, tmp_pa
     central.stop()
     done = wartemarke("import", str(path), data_dir=central.data_dir)
     assert done.returncode == 2 and "still open today" in done.stderr
+
+
+EVENT = """
+[event]
+id = "{key}"
+name = "{name}"
+place = "{name}"
+first_day = "2026-03-30"
+last_day = "2026-04-02"
+"""
+
+
+def test_popups_travel_by_key_and_the_central_keeps_its_own(make_server, tmp_path):
+    zoo = EVENT.format(key="aquazoo-2026", name="Pop-Up im Aquazoo")
+    a = make_server(site=site_with_counters(2) + zoo, clerks=1)
+    b = make_server(site=site_with_counters(2) + zoo, clerks=1)  # a second laptop there
+    busy_day(a)
+    busy_day(b, cancel=False)
+    own = EVENT.format(key="rathaus-2026", name="Pop-Up im Rathaus")
+    clock = tmp_path / "central-clock"  # the central serves on a day of its own
+    write_clock_file(clock, datetime(2026, 4, 1, 10, 0, tzinfo=UTC))
+    central = make_server(
+        site=site_with_counters(2) + own, env={"WARTEMARKE_CLOCK_FILE": str(clock)}
+    )
+    central.issue(1)  # the central serves visitors of its own pop-up
+    central.stop()
+    fa, fb = export(a, tmp_path / "a.json"), export(b, tmp_path / "b.json")
+    assert [p["key"] for p in fa["popups"]] == [p["key"] for p in fb["popups"]] == ["aquazoo-2026"]
+    assert fa["popups"][0]["place"] == "Pop-Up im Aquazoo"
+
+    # Version 1 of laptop b's file, as an older Wartemarke wrote it: no pop-ups.
+    old = {k: v for k, v in fb.items() if k != "popups"} | {"version": 1}
+    for row in old["tickets"] + old["events"]:
+        del row["popup"]
+    (tmp_path / "b1.json").write_text(json.dumps(old), encoding="utf-8")
+
+    import_(central.data_dir, tmp_path / "a.json")
+    import_(central.data_dir, tmp_path / "b1.json")
+    assert current_popup(central.data_dir) == "rathaus-2026"
+    found = popups_of(central.data_dir)
+    assert found["rathaus-2026"] == ("Pop-Up im Rathaus", 1, 1)
+    assert found["aquazoo-2026"] == ("Pop-Up im Aquazoo", 10, len(fa["events"]))
+    (fallback,) = set(found) - {"rathaus-2026", "aquazoo-2026"}
+    assert fallback.startswith(f"import:{fb['installation_id']}:")
+    assert found[fallback] == ("Pop-Up Bürgerbüro Test", 10, len(fb["events"]))
+
+    # Laptop b's version 2 file later: its tickets join their pop-up, nothing is counted twice.
+    out = import_(central.data_dir, tmp_path / "b.json")
+    assert "0 new tickets, 10 updated, 0 new events" in out, out
+    found = popups_of(central.data_dir)
+    assert found["aquazoo-2026"] == ("Pop-Up im Aquazoo", 20, len(fa["events"]) * 2 - 1)
+    assert found[fallback][1:] == (0, 0)
+
+    # Started again, the central's new tickets still go to its own pop-up.
+    central.start()
+    central.issue(2)
+    assert popups_of(central.data_dir)["rathaus-2026"][1] == 2
+    assert current_popup(central.data_dir) == "rathaus-2026"

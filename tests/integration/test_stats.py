@@ -146,3 +146,93 @@ def test_refused_tickets_are_counted_as_turned_away(make_server):
     assert s["refused"] == {"outside_hours": 3}
     assert [r["turned_away"] for r in s["by_service"]] == [2, 1, 0]
     assert s["left_unserved_share"] is None
+
+
+def test_figures_per_pop_up_event_and_the_event_filter(make_server, tmp_path):
+    from datetime import UTC, datetime
+
+    from wartemarke.store import open_store
+
+    server = make_server(site=site_with_counters(2), clerks=1)
+    server.add_users([("boss", "secret-boss", "admin")])
+    store = open_store(f"sqlite:///{server.data_dir}/wartemarke.sqlite3")
+    try:
+        with store.write(publish=False) as tx:  # the venue's own district: Stadtbezirk 3
+            museum = tx.current_popup_id()
+            tx.save_popup(museum, {"key": "museum", "place": "Museum", "district": "Bilk"},
+                          datetime.now(UTC))  # fmt: skip
+        first = {service: server.issue(service) for service in (1, 2, 3)}  # A001 P001 M001
+        with store.write(publish=False) as tx:  # the office moves on: a second pop-up
+            values = {
+                "key": "bib-garath",
+                "name": "Bücherei Garath",
+                "place": "Stadtteilbücherei",
+                "address": "Fritz-Erler-Str. 21",
+                "district": "10",
+            }
+            library = tx.save_popup(None, values, datetime.now(UTC))
+            tx.set_current_popup(library)
+        second = [server.issue(1), server.issue(1)]  # A002 A003
+    finally:
+        store.dispose()
+    clerk = server.login("clerk1", "secret-1")
+    serve(clerk, server, 1, "A001", cases=[{"service": 1, "count": 2}])
+    serve(clerk, server, 1, "A002")  # a library ticket, served after the switch as well
+    serve(clerk, server, 1, "P001")
+    act(clerk, server, 1, "call", number="A003")
+    act(clerk, server, 1, "no-show")
+    for ticket, district in ((first[1], "Flehe"), (first[2], "10"), (second[0], "Garath")):
+        r = requests.post(f"{server.url}/api/tickets/{ticket['token']}/feedback",
+                          json={"rating": 4, "district": district})  # fmt: skip
+        assert r.status_code == 200, r.text
+
+    boss = server.login("boss", "secret-boss")
+    s = boss.get(server.url + "/api/stats").json()
+    assert s["event"] is None and s["issued"] == 5
+    one, two = s["by_event"]
+    assert (one["id"], one["key"], one["place"], one["district"], one["bezirk"]) == (
+        museum, "museum", "Museum", "Bilk", "3")  # fmt: skip
+    assert (two["id"], two["name"], two["address"], two["bezirk"]) == (
+        library, "Bücherei Garath", "Fritz-Erler-Str. 21", "10")  # fmt: skip
+    assert one["days"] == two["days"] == s["days"]
+    assert (one["issued"], one["served"], one["waiting_left"], one["cases"]) == (3, 2, 1, 3)
+    assert (two["issued"], two["served"], two["no_show"], two["cases"]) == (2, 1, 1, 1)
+    assert one["districts"]["3"] == 1 and one["districts"]["10"] == 1
+    assert two["districts"]["10"] == 1 and two["districts"]["unknown"] == 0
+    assert one["wait_min"]["n"] == 2 and one["service_min"]["n"] == 2
+    assert one["peak_queue"] == 3 and two["peak_queue"] == 2 and s["peak_queue"] == 5
+    assert set(one) >= {"first_day", "last_day", "persons", "no_show", "cancelled", "turned_away"}
+
+    # The filter, by id or by key: every figure is that pop-up's.
+    for ref in (str(library), "bib-garath"):
+        only = boss.get(f"{server.url}/api/stats?event={ref}").json()
+        assert only["event"]["id"] == library and only["by_event"] == [two]
+        assert (only["issued"], only["served"], only["no_show"], only["cases"]) == (2, 1, 1, 1)
+        assert [r["issued"] for r in only["by_service"]] == [2, 0, 0]
+        assert only["peak_queue"] == 2 and only["satisfaction"]["answers"] == 1
+        assert only["districts"] == two["districts"]
+    museum_only = boss.get(f"{server.url}/api/stats?event=museum").json()
+    assert museum_only["by_event"] == [one] and museum_only["satisfaction"]["answers"] == 2
+    for bad, status, code in (("nope", 404, "not_found"), ("99999", 404, "not_found"),
+                              ("", 400, "bad_request"), ("a b", 400, "bad_request"),
+                              ("x" * 65, 400, "bad_request")):  # fmt: skip
+        r = boss.get(f"{server.url}/api/stats", params={"event": bad})
+        assert r.status_code == status and r.json()["error"] == code, (bad, r.text)
+        assert r.json()["message"]
+
+    # The report: a table per event with the venue's district marked; --event for one.
+    out = tmp_path / "events.html"
+    done = wartemarke("report", "--out", str(out), data_dir=server.data_dir)
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "Nach Pop-Up-Einsatz" in html and "Bücherei Garath" in html
+    assert '<tr class="own"><td>Stadtbezirk 3 ◆ Standort</td>' in html
+    assert '<tr class="own"><td>Stadtbezirk 10 ◆ Standort</td>' in html
+    assert "Pop-Up-Einsätze" in html and "volle Sekunden" in html  # the method
+    done = wartemarke("report", "--event", "bib-garath", "--out", str(out),
+                      data_dir=server.data_dir)  # fmt: skip
+    assert done.returncode == 0 and "2 tickets issued, 1 served" in done.stdout, done.stderr
+    assert "Auswertung Pop-Up-Bürgerbüro: Bücherei Garath" in out.read_text(encoding="utf-8")
+    unknown = wartemarke("report", "--event", "nope", "--out", str(out), data_dir=server.data_dir)
+    assert unknown.returncode == 2 and "nope" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wartemarke.stats import bezirk_key, compute, parse_range, quantile, round_half_up, summary
 
@@ -211,3 +215,206 @@ def test_parse_range():
             parse_range(*bad, DAY)
     with pytest.raises(ValueError, match="400"):
         parse_range("2025-03-01", "2026-04-05", DAY)
+
+
+# --- day aggregates: reduce one day, merge any list ---------------------------------------
+
+
+def several_days() -> Log:
+    """Three days, two pop-ups (1 and 2), times in odd seconds, a refusal per pop-up."""
+    log = Log()
+    days = ("2026-03-30", "2026-03-31", "2026-04-01")
+    ticket = 0
+    for n, day in enumerate(days):
+        shift = timedelta(days=n) - timedelta(days=(day != DAY))  # Log adds one day for != DAY
+        for i in range(6 + n):
+            ticket += 1
+            popup = 1 if (i + n) % 3 else 2
+            at = 3 * i + 0.37 * ticket
+            log.add(at, "issued", ticket, None, "waiting", 1 + i % 2, day=day)
+            log.rows[-1]["popup_id"] = popup
+            log.rows[-1]["at"] += shift
+            if i % 4 == 3:
+                continue  # left waiting
+            for minute, kind, frm, to in (
+                (at + 4.9 + i * 1.13, "called", "waiting", "called"),
+                (at + 6.2 + i * 1.3, "serving", "called", "serving"),
+                (at + 11.71 + i * 2.07, "finished", "serving", "done"),
+            ):
+                log.add(minute, kind, ticket, frm, to, 1 + i % 2, counter=1 + i % 2, day=day)
+                log.rows[-1]["popup_id"] = popup
+                log.rows[-1]["at"] += shift
+        for popup in (1, 2):
+            log.add(200 + popup, "refused", None, service=1, data={"availability": "full"},
+                    day=day)  # fmt: skip
+            log.rows[-1]["popup_id"] = popup
+            log.rows[-1]["at"] += shift
+    log.rows.sort(key=lambda r: r["at"])
+    for i, row in enumerate(log.rows, start=1):
+        row["id"] = i
+    return log
+
+
+def answers_for(log: Log) -> list[dict]:
+    done = [r for r in log.rows if r["kind"] == "finished"]
+    return [
+        {"ticket_id": r["ticket_id"], "day": r["day"], "service_id": r["service_id"],
+         "rating": 1 + i % 5, "district": ("Bilk", "7", "outside", None)[i % 4],
+         "popup_id": r["popup_id"]}
+        for i, r in enumerate(done)
+    ]  # fmt: skip
+
+
+def test_merging_day_aggregates_equals_computing_over_all_raw_rows():
+    from wartemarke.stats import merge, reduce_day, reduce_days, whole_seconds
+
+    log = several_days()
+    answers = answers_for(log)
+    cases = [{"ticket_id": 2, "service_id": 3, "count": 3}]
+    popups = {1: {"id": 1, "key": "museum", "name": "Museum", "district": "Bilk"},
+              2: {"id": 2, "key": "bib", "name": "Bibliothek", "district": "7"}}  # fmt: skip
+    whole = compute("2026-03-30", "2026-04-01", log.rows, cases, answers, SERVICES,
+                    {1: "S1", 2: "S2"}, BERLIN, popups)  # fmt: skip
+
+    # Each day (and pop-up) alone, through JSON as the store keeps them, then merged.
+    parts = []
+    for day in ("2026-03-30", "2026-03-31", "2026-04-01"):
+        rows = [r for r in log.rows if r["day"] == day]
+        day_answers = [a for a in answers if a["day"] == day]
+        for agg in reduce_days(rows, cases, day_answers, BERLIN):
+            text = json.dumps(agg)
+            # No ticket ids, no timestamps: the day is the only text besides the keys.
+            assert "ticket_id" not in text and not re.search(r"\d\d:\d\d|T\d\d", text)
+            assert agg["day"] == day and re.findall(r'"(\d{4}-\d\d-\d\d)"', text) == [day]
+            parts.append(json.loads(text))
+    assert len(parts) == 6  # three days, two pop-ups
+    merged = merge("2026-03-30", "2026-04-01", parts, SERVICES, {1: "S1", 2: "S2"}, popups)
+    assert merged == whole
+    # In any order, and in any grouping.
+    assert merge("2026-03-30", "2026-04-01", parts[::-1], SERVICES, {1: "S1", 2: "S2"},
+                 popups) == whole  # fmt: skip
+
+    assert whole["issued"] == 6 + 7 + 8 and whole["turned_away"] == 6
+    # Against a plain computation from the raw rows: waits in whole seconds, type-7 quantiles.
+    issued_at, waits = {}, []
+    for r in log.rows:
+        if r["kind"] == "issued":
+            issued_at[r["ticket_id"]] = r["at"]
+        elif r["kind"] == "called":
+            waits.append(whole_seconds(issued_at[r["ticket_id"]], r["at"]))
+    assert len(set(waits)) > 5 and whole["wait_min"] == {
+        "mean": round_half_up(sum(waits) / (60 * len(waits))),
+        "median": round_half_up(quantile(waits, 0.5) / 60),
+        "p90": round_half_up(quantile(waits, 0.9) / 60),
+        "n": len(waits),
+    }
+    assert [e["id"] for e in whole["by_event"]] == [1, 2]
+    one, two = whole["by_event"]
+    assert one["name"] == "Museum" and one["bezirk"] == "3" and two["bezirk"] == "7"
+    assert one["days"] == two["days"] == ["2026-03-30", "2026-03-31", "2026-04-01"]
+    for key in ("issued", "served", "no_show", "cancelled", "waiting_left", "turned_away",
+                "cases", "persons"):  # fmt: skip
+        assert one[key] + two[key] == whole[key], key
+    for d in whole["districts"]:
+        assert one["districts"][d] + two["districts"][d] == whole["districts"][d]
+    assert one["wait_min"]["n"] + two["wait_min"]["n"] == whole["wait_min"]["n"]
+
+    # One pop-up alone: its own aggregates only, the same figures as its by_event row.
+    only = merge("2026-03-30", "2026-04-01", parts, SERVICES, {}, popups, event=2)
+    assert only["event"]["name"] == "Bibliothek" and [e["id"] for e in only["by_event"]] == [2]
+    for key in ("issued", "served", "waiting_left", "turned_away", "cases", "wait_min",
+                "service_min", "districts", "peak_queue"):  # fmt: skip
+        assert only[key] == two[key], key
+    # A single day and pop-up reduced on its own is what reduce_days made of it.
+    rows = [r for r in log.rows if r["day"] == DAY and r["popup_id"] == 1]
+    alone = reduce_day(DAY, 1, rows, cases, [a for a in answers if a["popup_id"] == 1
+                                             and a["day"] == DAY], BERLIN)  # fmt: skip
+    assert {**alone, "day_peak_queue": parts[0]["day_peak_queue"]} == parts[0]
+
+
+def test_peak_queue_of_a_day_with_two_pop_ups():
+    from wartemarke.stats import reduce_days
+
+    log = Log()
+    log.issued(0, 1)
+    log.issued(1, 2)
+    log.issued(2, 3)
+    for row, popup in zip(log.rows, (1, 2, 2), strict=True):
+        row["popup_id"] = popup
+    one, two = reduce_days(log.rows)
+    assert (one["peak_queue"], two["peak_queue"]) == (1, 2)
+    assert one["day_peak_queue"] == two["day_peak_queue"] == 3
+    assert compute(DAY, DAY, log.rows)["peak_queue"] == 3
+    assert compute(DAY, DAY, log.rows, event=2)["peak_queue"] == 2
+    assert [e["peak_queue"] for e in compute(DAY, DAY, log.rows)["by_event"]] == [1, 2]
+
+
+def test_a_ticket_belongs_to_the_pop_up_of_its_ticket_not_of_its_later_events():
+    log = Log()
+    log.issued(0, 1)
+    log.called(5, 1, counter=1)
+    log.add(9, "finished", 1, "called", "done", 1, 1)
+    log.add(10, "refused", None, data={"availability": "full"})
+    # The ticket (and so its "issued" row) is pop-up 1; the setting was switched to 2 later.
+    for row, popup in zip(log.rows, (1, 1, 1, 2), strict=True):
+        row["popup_id"] = popup
+    log.rows[1]["popup_id"] = 2  # as if reports gave the event's own pop-up
+    result = compute(DAY, DAY, log.rows, popups={1: {"name": "A"}, 2: {"name": "B"}})
+    by = {e["id"]: e for e in result["by_event"]}
+    assert (by[1]["issued"], by[1]["served"], by[1]["wait_min"]["n"]) == (1, 1, 1)
+    assert (by[2]["issued"], by[2]["turned_away"]) == (0, 1)
+    assert by[2]["days"] == [DAY]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=4000), min_size=1, max_size=60),
+       st.sampled_from(["0", "1/10", "1/4", "1/2", "3/4", "9/10", "99/100", "1"]))  # fmt: skip
+def test_quantiles_from_histograms_equal_exact_type_7_quantiles(seconds, p):
+    from fractions import Fraction
+
+    from wartemarke.stats import hist_add, hist_quantile, hist_summary
+
+    hist: dict[str, int] = {}
+    for value in seconds:
+        hist_add(hist, value)
+    exact = [Fraction(s) for s in seconds]
+    assert hist_quantile(hist, Fraction(p)) == quantile(exact, Fraction(p))
+    minutes = hist_summary(hist)
+    assert minutes["n"] == len(seconds)
+    assert minutes["median"] == round_half_up(quantile(exact, Fraction(1, 2)) / 60)
+    assert minutes["p90"] == round_half_up(quantile(exact, Fraction(9, 10)) / 60)
+    assert minutes["mean"] == round_half_up(Fraction(sum(seconds), 60 * len(seconds)))
+
+
+def test_half_up_rounding_is_exact_on_the_boundary():
+    from fractions import Fraction
+
+    from wartemarke.stats import hist_summary
+
+    # 956 s and 1990 s: a mean of exactly 24.55 minutes, which float arithmetic puts just
+    # below (24.549999…) and would round to 24.5.
+    assert (956 / 60 + 1990 / 60) / 2 < 24.55
+    assert hist_summary({"956": 1, "1990": 1})["mean"] == 24.6
+    assert round_half_up(Fraction(49, 2), 0) == 25.0 and round_half_up(Fraction(-5, 2), 0) == -3
+    assert round_half_up(2.25) == 2.3 and round_half_up(0.15) == 0.2
+
+
+def test_histogram_quantiles_by_hand():
+    from wartemarke.stats import hist_quantile, hist_summary, whole_seconds
+
+    hist = {"60": 1, "120": 2, "600": 1}  # 1, 2, 2, 10 minutes
+    assert hist_quantile(hist, 0.5) == 120
+    assert hist_quantile(hist, 0.9) == pytest.approx(120 + 480 * 0.7)
+    assert hist_summary(hist) == {"mean": 3.8, "median": 2.0, "p90": 7.6, "n": 4}
+    assert hist_summary({}) == {"mean": None, "median": None, "p90": None, "n": 0}
+    assert whole_seconds(T0, T0 + timedelta(seconds=89.5)) == 90
+    assert whole_seconds(T0, T0 + timedelta(seconds=89.49)) == 89
+
+
+def test_durations_count_in_whole_seconds():
+    log = Log()
+    log.issued(0, 1)
+    log.called(10 + 0.6 / 60, 1, counter=1)  # 10 min 0.6 s → 601 s
+    log.add(20, "finished", 1, "called", "done", 1, 1)
+    result = compute(DAY, DAY, log.rows)
+    assert result["wait_min"]["mean"] == round_half_up(601 / 60)
+    assert result["method"]["durations"] == "whole seconds, rounded half up"

@@ -70,6 +70,9 @@ class Service:
     # None: follows opening hours; True/False: opened or closed by hand.
     manual_open: bool | None = None
     sort: int = 0
+    # Name and description in other languages than German, by language code: {"en": "ID card"}.
+    names: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

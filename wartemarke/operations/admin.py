@@ -90,6 +90,8 @@ class AdminOps(Base):
             "enabled": s.enabled,
             "manual_open": s.manual_open,
             "sort": s.sort,
+            "names": dict(s.names),
+            "descriptions": dict(s.descriptions),
         }
 
     def admin_services(self) -> list[dict]:
@@ -125,6 +127,8 @@ class AdminOps(Base):
                 ("description", "description"),
                 ("enabled", "enabled"),
                 ("sort", "sort"),
+                ("names", "names"),
+                ("descriptions", "descriptions"),
             ):
                 if key in fields:
                     setattr(service, attr, fields[key])

@@ -120,6 +120,9 @@ class Base:
                     "name": s.name,
                     "prefix": s.prefix,
                     "description": s.description,
+                    # Other languages than German ({"en": …}); a screen falls back to the above.
+                    "names": s.names,
+                    "descriptions": s.descriptions,
                     "waiting": waiting,
                     "estimated_wait_min": figures.wait_for(s.id, waiting),
                     "open": available.open,
@@ -258,6 +261,7 @@ class Base:
             "status": str(ticket.status),
             "service": ticket.service_id,
             "service_name": service.name if service else "",
+            "service_names": dict(service.names) if service else {},
             "position": ahead + 1 if ticket.status is Status.WAITING else 0,
             "people_ahead": ahead,
             "counter": ticket.counter_id if ticket.status.is_open_at_counter else None,

@@ -3,11 +3,17 @@
 Each function takes the repository of one read transaction (``Store.read()``) and a range of
 local days (``YYYY-MM-DD``, both ends included) and returns plain dicts: the computation itself
 lives in ``wartemarke.stats`` and never touches the database.
+
+Every row of a ticket carries ``popup_id``, the pop-up event the ticket belongs to
+(``tickets.popup_id``; for a refusal, which has no ticket, and for a ticket without one, the
+pop-up current when the event was written, ``events.popup_id``). ``aggregates()`` reads the
+day aggregates of archived days (``wartemarke.retention``); a pop-up id of 0 there stands for
+"no pop-up" (the primary key cannot hold null).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import schema as s
 from .repository import Tx
@@ -28,8 +34,9 @@ STATS_KINDS = (
 
 
 def events(tx: Tx, first: str, last: str) -> list[dict]:
-    """The ticket events of the days ``first``..``last``, in the order they happened."""
-    e = s.events
+    """The ticket events of the days ``first``..``last``, in the order they happened, each with
+    the ``popup_id`` of its ticket (of the event itself for refusals)."""
+    e, t = s.events, s.tickets
     rows = tx.conn.execute(
         select(
             e.c.id,
@@ -42,7 +49,9 @@ def events(tx: Tx, first: str, last: str) -> list[dict]:
             e.c.service_id,
             e.c.counter_id,
             e.c.data,
+            func.coalesce(t.c.popup_id, e.c.popup_id).label("popup_id"),
         )
+        .select_from(e.outerjoin(t, t.c.id == e.c.ticket_id))
         .where((e.c.day >= first) & (e.c.day <= last) & e.c.kind.in_(STATS_KINDS))
         .order_by(e.c.id)
     )
@@ -50,10 +59,11 @@ def events(tx: Tx, first: str, last: str) -> list[dict]:
 
 
 def cases(tx: Tx, first: str, last: str) -> list[dict]:
-    """The cases recorded for the visits of those days: ``{"ticket_id","service_id","count"}``."""
+    """The cases recorded for the visits of those days:
+    ``{"ticket_id","service_id","count","day","popup_id"}``."""
     v, t = s.visit_cases, s.tickets
     rows = tx.conn.execute(
-        select(v.c.ticket_id, v.c.service_id, v.c.count)
+        select(v.c.ticket_id, v.c.service_id, v.c.count, t.c.day, t.c.popup_id)
         .select_from(v.join(t, t.c.id == v.c.ticket_id))
         .where((t.c.day >= first) & (t.c.day <= last))
     )
@@ -62,12 +72,12 @@ def cases(tx: Tx, first: str, last: str) -> list[dict]:
 
 def feedback(tx: Tx, first: str, last: str) -> list[dict]:
     """The visitors' answers of those days: ``{"ticket_id","day","service_id","rating",
-    "district"}``."""
-    f = s.feedback
+    "district","popup_id"}`` (the pop-up of the answer's ticket)."""
+    f, t = s.feedback, s.tickets
     rows = tx.conn.execute(
-        select(f.c.ticket_id, f.c.day, f.c.service_id, f.c.rating, f.c.district).where(
-            (f.c.day >= first) & (f.c.day <= last)
-        )
+        select(f.c.ticket_id, f.c.day, f.c.service_id, f.c.rating, f.c.district, t.c.popup_id)
+        .select_from(f.outerjoin(t, t.c.id == f.c.ticket_id))
+        .where((f.c.day >= first) & (f.c.day <= last))
     )
     return [dict(r._mapping) for r in rows]
 
@@ -77,3 +87,37 @@ def names(tx: Tx) -> tuple[dict[int, str], dict[int, str]]:
     services = {r.id: r.name for r in tx.conn.execute(select(s.services.c.id, s.services.c.name))}
     counters = {r.id: r.name for r in tx.conn.execute(select(s.counters.c.id, s.counters.c.name))}
     return services, counters
+
+
+# Pop-up ids of ``day_aggregates``: 0 stands for "no pop-up" (a primary key holds no null).
+NO_POPUP = 0
+
+
+def aggregates(tx: Tx, first: str, last: str) -> list[dict]:
+    """The stored day aggregates of archived days in ``first``..``last`` (see ``stats``)."""
+    a = s.day_aggregates
+    rows = tx.conn.execute(
+        select(a.c.day, a.c.popup_id, a.c.data)
+        .where((a.c.day >= first) & (a.c.day <= last))
+        .order_by(a.c.day, a.c.popup_id)
+    )
+    return [
+        {**r.data, "day": r.day, "popup_id": None if r.popup_id == NO_POPUP else r.popup_id}
+        for r in rows
+    ]
+
+
+def popups(tx: Tx) -> dict[int, dict]:
+    """Every pop-up event by id (name, place, address, district, configured days)."""
+    return {row["id"]: row for row in tx.popups()}
+
+
+def find_popup(tx: Tx, ref: int | str) -> dict | None:
+    """A pop-up by id (an int, or a string of digits naming an existing id), else by key."""
+    if isinstance(ref, int):
+        return tx.popup(ref)
+    if ref.isdigit() and int(ref) < 2**31:
+        found = tx.popup(int(ref))
+        if found is not None:
+            return found
+    return tx.popup_by_key(ref)

@@ -21,6 +21,8 @@ def _service(row) -> Service:
         enabled=row.enabled,
         manual_open=row.manual_open,
         sort=row.sort,
+        names=row.names or {},
+        descriptions=row.descriptions or {},
     )
 
 
@@ -139,6 +141,8 @@ class Tx:
             "enabled": service.enabled,
             "manual_open": service.manual_open,
             "sort": service.sort,
+            "names": service.names or None,
+            "descriptions": service.descriptions or None,
         }
         done = self.conn.execute(
             update(s.services).where(s.services.c.id == service.id).values(**values)

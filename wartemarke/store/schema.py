@@ -88,6 +88,8 @@ services = Table(
     Column("enabled", Boolean, nullable=False, default=True),
     Column("manual_open", Boolean, nullable=True),
     Column("sort", Integer, nullable=False, default=0),
+    Column("names", JSON, nullable=True),  # {"en": "ID card", …}: the name in other languages
+    Column("descriptions", JSON, nullable=True),
 )
 
 counters = Table(
@@ -234,6 +236,18 @@ print_jobs = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
     Index("ix_print_jobs_status", "status"),
+)
+
+# Data retention (``wartemarke/retention.py``): the anonymous figures of one archived day and
+# one pop-up event (see ``wartemarke/stats.py``), kept after the day's raw rows (tickets, events,
+# cases, answers) were deleted. ``popup_id`` 0: tickets that belong to no pop-up.
+day_aggregates = Table(
+    "day_aggregates",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("popup_id", Integer, primary_key=True, autoincrement=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 
