@@ -265,7 +265,7 @@ def _stats_export(extension: str, mimetype: str):
     table = request.args.get("table", "events") if extension == "csv" else "statistik"
     if extension == "csv" and table not in TABLES:
         raise Invalid(f"'table' must be one of {', '.join(TABLES)}.", field="table")
-    tables = stats_tables(o.store, first, last, o.clock.tz)
+    tables = stats_tables(o.store, first, last, o.clock.tz, event=request.args.get("event"))
     body = to_csv(*tables[table]) if extension == "csv" else to_xlsx(tables)
     name = f"wartemarke-{table}-{first}-{last}.{extension}"
     return Response(
@@ -278,7 +278,8 @@ def _stats_export(extension: str, mimetype: str):
 @api.get("/stats.csv")
 @staff_required(role="admin", check_csrf=False)
 def stats_csv():
-    """``?from&to&table=events|by_service|by_hour|by_day``: UTF-8 with BOM, ";", decimal comma."""
+    """``?from&to[&event]&table=events|by_service|by_hour|by_day|by_event``: UTF-8 with BOM,
+    ";", decimal comma."""
     return _stats_export("csv", "text/csv; charset=utf-8")
 
 

@@ -84,12 +84,13 @@ import secrets
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from . import __version__
 from .config import parse_event
+from .districts import OUTSIDE, STADTBEZIRKE
 from .domain.model import DomainError
-from .stats import collect
+from .stats import UNKNOWN, collect
 from .store import schema as s
 from .store.reports import STATS_KINDS
 from .store.repository import POPUP_FIELDS
@@ -100,7 +101,7 @@ READABLE_VERSIONS = (1, 2)  # version 1: from before pop-ups (see the module doc
 INSTALLATION_KEY = "installation_id"
 INSTALLATION_RE = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 ALL_DAYS = ("0000-01-01", "9999-12-31")
-TABLES = ("events", "by_service", "by_hour", "by_day")
+TABLES = ("events", "by_service", "by_hour", "by_day", "by_event")
 
 TICKET_FIELDS = (
     "id",
@@ -639,16 +640,25 @@ def _summary_columns(prefix: str) -> list[str]:
     return [f"{prefix}_{k}" for k in ("mean", "median", "p90", "n")]
 
 
-def stats_tables(store, first: str, last: str, tz: tzinfo = UTC) -> dict[str, tuple[list, list]]:
-    """``{table: (header, rows)}`` for the event log and the statistics of the range."""
-    stats = collect(store, first, last, tz)
-    e = s.events
+def stats_tables(
+    store, first: str, last: str, tz: tzinfo = UTC, event=None
+) -> dict[str, tuple[list, list]]:
+    """``{table: (header, rows)}`` for the event log and the statistics of the range; with
+    ``event`` (a pop-up's id or key, see ``stats.collect``) those of that pop-up only."""
+    stats = collect(store, first, last, tz, event=event)
+    e, t = s.events, s.tickets
+    where = (e.c.day >= first) & (e.c.day <= last) & e.c.kind.in_(STATS_KINDS)
+    if stats["event"] is not None:
+        # A ticket's events belong to the ticket's pop-up, a refusal to the one it names.
+        owner = func.coalesce(t.c.popup_id, e.c.popup_id)
+        where &= owner == stats["event"]["id"]
     with store.read() as tx:
         services = dict(tx.conn.execute(select(s.services.c.id, s.services.c.name)).all())
         counters = dict(tx.conn.execute(select(s.counters.c.id, s.counters.c.name)).all())
         rows = tx.conn.execute(
             select(*(e.c[name] for name in EVENT_FIELDS))
-            .where((e.c.day >= first) & (e.c.day <= last) & e.c.kind.in_(STATS_KINDS))
+            .select_from(e.outerjoin(t, t.c.id == e.c.ticket_id))
+            .where(where)
             .order_by(e.c.id)
         ).all()
     events = [
@@ -713,6 +723,15 @@ def stats_tables(store, first: str, last: str, tz: tzinfo = UTC) -> dict[str, tu
         "peak_queue",
     ]
     hour_keys = ["hour", "issued", "called", "served", "wait_mean"]
+    event_keys = ["id", "key", "name", "place", "district", "first_day", "last_day"]
+    event_keys += [*day_keys[1:], "persons", "cases"]
+    homes = [*(str(b) for b in STADTBEZIRKE), OUTSIDE, UNKNOWN]
+
+    def event_row(row: dict) -> list:
+        return flat(row, event_keys, ["wait_min", "service_min"]) + [
+            row["districts"].get(home, 0) for home in homes
+        ]
+
     return {
         "events": (events_header, events),
         "by_service": (
@@ -723,6 +742,13 @@ def stats_tables(store, first: str, last: str, tz: tzinfo = UTC) -> dict[str, tu
         "by_day": (
             day_keys + _summary_columns("wait_min"),
             [flat(r, day_keys, ["wait_min"]) for r in stats["by_day"]],
+        ),
+        "by_event": (
+            event_keys
+            + _summary_columns("wait_min")
+            + _summary_columns("service_min")
+            + [f"from_{home}" for home in homes],
+            [event_row(r) for r in stats["by_event"]],
         ),
     }
 

@@ -231,7 +231,7 @@ def test_stats_as_csv_and_xlsx(make_server):
     kinds = [row[3] for row in rows[1:]]
     assert kinds.count("issued") == s["issued"] == 10
     assert kinds.count("finished") == s["served"]
-    expected = {"by_service": len(s["by_service"]), "by_hour": 24, "by_day": 1}
+    expected = {"by_service": len(s["by_service"]), "by_hour": 24, "by_event": 1, "by_day": 1}
     for table, n in expected.items():
         r = boss.get(f"{server.url}/api/stats.csv?table={table}&from={s['from']}&to={s['to']}")
         assert r.status_code == 200, r.text
@@ -245,16 +245,31 @@ def test_stats_as_csv_and_xlsx(make_server):
     r = boss.get(server.url + "/api/stats.xlsx")
     assert r.status_code == 200 and "spreadsheetml" in r.headers["Content-Type"]
     book = load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["events", "by_service", "by_hour", "by_day"]
+    assert book.sheetnames == ["events", "by_service", "by_hour", "by_day", "by_event"]
     assert book["events"].max_row == len(kinds) + 1
     assert book["by_hour"].max_row == 25 and book["by_day"]["B2"].value == 10
     assert book["by_service"].max_row == len(s["by_service"]) + 1
+
+    # One pop-up event alone: a second one from now on, with one visitor.
+    r = boss.post(server.url + "/api/admin/events", json={"name": "Pop-Up Garath", "id": "garath"})
+    assert r.status_code == 201
+    server.issue(2)
+    r = boss.get(server.url + "/api/stats.csv?table=by_event")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[2] for row in rows[1:]] == ["Pop-Up Bürgerbüro Test", "Pop-Up Garath"]
+    assert "from_10" in rows[0] and "from_unknown" in rows[0]
+    r = boss.get(server.url + "/api/stats.csv?table=events&event=garath")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row[3] for row in rows[1:]] == ["issued"]
+    assert boss.get(server.url + "/api/stats.csv?event=nope").status_code == 404
+    book = load_workbook(io.BytesIO(boss.get(server.url + "/api/stats.xlsx?event=garath").content))
+    assert book["by_event"].max_row == 2 and book["by_day"]["B2"].value == 1
 
     # The same from the command line.
     out = server.data_dir / "stats.xlsx"
     done = wartemarke("export", "--format", "xlsx", "--out", str(out), data_dir=server.data_dir)
     assert done.returncode == 0, done.stderr
-    assert load_workbook(out)["by_day"]["B2"].value == 10
+    assert load_workbook(out)["by_day"]["B2"].value == 11
 
 
 def test_open_tickets_of_today_do_not_join_a_serving_central(make_server, tmp_path):
