@@ -113,6 +113,10 @@ def service_fields(body: dict) -> dict:
         fields["descriptions"] = parse_translations(body["descriptions"], "descriptions", 500)
     if "enabled" in body:
         fields["enabled"] = bool_field(body, "enabled")
+    if "priority" in body:
+        if body["priority"] not in (0, 1) or isinstance(body["priority"], bool):
+            raise Invalid("'priority' must be 0 or 1.", field="priority")
+        fields["priority"] = body["priority"]
     if "sort" in body:
         sort = body["sort"]
         if isinstance(sort, bool) or not isinstance(sort, int) or not 0 <= sort <= 10000:

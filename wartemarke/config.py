@@ -39,6 +39,7 @@ class ServiceSpec:
     # Other languages than German: {"en": "ID card"} (see parse_translations).
     names: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    priority: int = 0
 
 
 @dataclass
@@ -240,6 +241,10 @@ def parse_site(text: str, source: str = "site file") -> Site:
             description=str(item.get("description", "")),
             enabled=bool(item.get("enabled", True)),
         )
+        if "priority" in item:
+            spec.priority = _require(item, "priority", int, where)
+            if spec.priority not in (0, 1):
+                raise ConfigError(f"{where}: 'priority' must be 0 or 1")
         try:
             spec.names = parse_translations(item.get("names"), "names", 128)
             spec.descriptions = parse_translations(item.get("descriptions"), "descriptions", 500)

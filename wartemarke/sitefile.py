@@ -73,6 +73,7 @@ def write_site(tx: Tx, site: Site, now: datetime) -> None:
                 sort=order,
                 names=spec.names,
                 descriptions=spec.descriptions,
+                priority=spec.priority,
             )
         )
     write_event(tx, site, now)
@@ -196,6 +197,7 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
                 "enabled": service.enabled,
                 "names": service.names or None,
                 "descriptions": service.descriptions or None,
+                "priority": service.priority or None,
             },
             array=True,
         )

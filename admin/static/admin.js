@@ -588,6 +588,7 @@
     $("sv-name-en").value = s && s.names && s.names.en ? s.names.en : "";
     $("sv-description-en").value = s && s.descriptions && s.descriptions.en ? s.descriptions.en : "";
     $("sv-enabled").checked = s ? s.enabled : true;
+    $("sv-priority").checked = Boolean(s && s.priority);
     setText($("sv-form-title"), s ? t("service_edit", { name: s.name }) : t("service_new"));
     setText($("sv-save"), s ? t("save_changes") : t("service_create"));
     $("sv-new").hidden = !s;
@@ -612,6 +613,7 @@
       minutes: Number($("sv-minutes").value),
       description: $("sv-description").value,
       enabled: $("sv-enabled").checked,
+      priority: $("sv-priority").checked ? 1 : 0,
       // Only English is edited here; other languages (from the site file) stay.
       names: Object.assign({}, current.names, { en: $("sv-name-en").value }),
       descriptions: Object.assign({}, current.descriptions, { en: $("sv-description-en").value }),

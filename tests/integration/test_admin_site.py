@@ -202,3 +202,27 @@ def test_service_names_in_other_languages(admin_server, boss):
     edited = text.replace('tr = "Kimlik kartı"', 'tr = "Kimlik"')
     assert boss.put(url + "/api/admin/site", json={"toml": edited}).status_code == 200
     assert requests.get(url + "/api/services").json()[0]["names"]["tr"] == "Kimlik"
+
+
+def test_a_priority_service_is_called_first_at_shared_counters(admin_server, boss):
+    url = admin_server.url
+    r = boss.put(url + "/api/admin/services/3", json={"priority": 1})
+    assert r.status_code == 200 and r.json()["priority"] == 1
+    for bad in (2, True, "1", None):
+        r = boss.put(url + "/api/admin/services/3", json={"priority": bad})
+        assert r.status_code == 400 and r.json()["field"] == "priority", bad
+    first = admin_server.issue(1)  # A001 waits longer …
+    quick = admin_server.issue(3)  # … but M001 goes first
+    assert quick["position"] == 1
+    clerk = admin_server.login("clerk1", "secret-1")
+    called = clerk.post(url + "/api/counters/1/next").json()
+    assert called["ticket"]["number"] == quick["number"]
+    clerk.post(url + "/api/counters/1/finish")
+    assert clerk.post(url + "/api/counters/1/next").json()["ticket"]["number"] == first["number"]
+
+    text = boss.get(url + "/api/admin/site").json()["toml"]
+    (spec,) = [s for s in parse_site(text).services if s.id == 3]
+    assert spec.priority == 1
+    bad = text.replace("priority = 1", "priority = 5")
+    r = boss.put(url + "/api/admin/site", json={"toml": bad})
+    assert r.status_code == 400 and "'priority' must be 0 or 1" in r.json()["message"]

@@ -73,6 +73,8 @@ class Service:
     # Name and description in other languages than German, by language code: {"en": "ID card"}.
     names: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    # Its tickets' priority (0 or 1): 1 calls them before other services' at a shared counter.
+    priority: int = 0
 
 
 @dataclass

@@ -92,6 +92,7 @@ class AdminOps(Base):
             "sort": s.sort,
             "names": dict(s.names),
             "descriptions": dict(s.descriptions),
+            "priority": s.priority,
         }
 
     def admin_services(self) -> list[dict]:
@@ -129,6 +130,7 @@ class AdminOps(Base):
                 ("sort", "sort"),
                 ("names", "names"),
                 ("descriptions", "descriptions"),
+                ("priority", "priority"),
             ):
                 if key in fields:
                     setattr(service, attr, fields[key])

@@ -73,7 +73,8 @@ class VisitorOps(Base):
                 status=Status.WAITING,
                 issued_at=now,
                 queued_at=now,
-                priority=priority,
+                # A priority service's tickets go ahead of other services' at shared counters.
+                priority=max(priority, service.priority),
                 lang=lang,
             )
             tx.insert_ticket(ticket)
@@ -85,7 +86,7 @@ class VisitorOps(Base):
                     None,
                     "waiting",
                     service_id=service.id,
-                    data={"priority": priority, "lang": lang},
+                    data={"priority": ticket.priority, "lang": lang},
                 ),
                 day,
                 number,

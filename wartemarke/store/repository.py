@@ -23,6 +23,7 @@ def _service(row) -> Service:
         sort=row.sort,
         names=row.names or {},
         descriptions=row.descriptions or {},
+        priority=row.priority,
     )
 
 
@@ -143,6 +144,7 @@ class Tx:
             "sort": service.sort,
             "names": service.names or None,
             "descriptions": service.descriptions or None,
+            "priority": service.priority,
         }
         done = self.conn.execute(
             update(s.services).where(s.services.c.id == service.id).values(**values)

@@ -90,6 +90,7 @@ services = Table(
     Column("sort", Integer, nullable=False, default=0),
     Column("names", JSON, nullable=True),  # {"en": "ID card", …}: the name in other languages
     Column("descriptions", JSON, nullable=True),
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
 )
 
 counters = Table(

@@ -1,4 +1,4 @@
-"""A service's name and description in other languages than German.
+"""A service's name and description in other languages than German, and its priority.
 
 Revision ID: 0008
 Revises: 0007
@@ -18,9 +18,11 @@ def upgrade() -> None:
     with op.batch_alter_table("services") as batch:
         batch.add_column(sa.Column("names", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("descriptions", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("services") as batch:
+        batch.drop_column("priority")
         batch.drop_column("descriptions")
         batch.drop_column("names")
