@@ -21,14 +21,43 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 @bp.get("/")
-def page():
+@bp.get("/stats", defaults={"tab": "stats"})
+def page(tab: str = "overview"):
+    """The admin page; /admin/stats opens it at the statistics."""
     state = current_app.extensions["wartemarke"]
     return render_template(
         "admin/admin.html",
         venue=state.ops.venue().get("name", ""),
         timezone=state.settings.site.timezone,
         districts=STADTBEZIRKE,
+        start_tab=tab,
     )
+
+
+def _admin_only() -> Response | None:
+    if not current_user.is_authenticated:
+        return _plain(401, "Bitte melden Sie sich in der Verwaltung an (/admin/).")
+    if current_user.role != "admin":
+        return _plain(403, "Dieses Konto hat keine Verwaltungsrechte.")
+    return None
+
+
+def _range_stats():
+    """The statistics of the request's ``from``/``to``/``event``, or the plain-text refusal."""
+    from ..domain.model import DomainError
+    from ..stats import collect, parse_range
+
+    ops = current_app.extensions["wartemarke"].ops
+    try:
+        first, last = parse_range(request.args.get("from"), request.args.get("to"), ops.clock.day())
+    except ValueError as exc:
+        return None, _plain(400, str(exc))
+    try:
+        stats = collect(ops.store, first, last, ops.clock.tz, event=request.args.get("event"))
+    except DomainError as exc:
+        what = "Kein solcher Einsatz" if exc.status == 404 else "Ungültige Angabe des Einsatzes"
+        return None, _plain(exc.status, f"{what}: {request.args.get('event')}")
+    return stats, None
 
 
 def _plain(status: int, text: str) -> Response:
@@ -44,29 +73,41 @@ def _plain(status: int, text: str) -> Response:
 def report():
     """The evaluation report of ``?from=YYYY-MM-DD&to=YYYY-MM-DD[&event=ID]`` as printable
     HTML (A4), the same page as ``wartemarke report`` writes. Admins only."""
-    from ..domain.model import DomainError
     from ..report import render
-    from ..stats import collect, parse_range
 
-    if not current_user.is_authenticated:
-        return _plain(401, "Bitte melden Sie sich in der Verwaltung an (/admin/).")
-    if current_user.role != "admin":
-        return _plain(403, "Dieses Konto hat keine Verwaltungsrechte.")
+    refused = _admin_only()
+    if refused:
+        return refused
+    stats, refused = _range_stats()
+    if refused:
+        return refused
     ops = current_app.extensions["wartemarke"].ops
-    try:
-        first, last = parse_range(request.args.get("from"), request.args.get("to"), ops.clock.day())
-    except ValueError as exc:
-        return _plain(400, str(exc))
-    try:
-        stats = collect(ops.store, first, last, ops.clock.tz, event=request.args.get("event"))
-    except DomainError as exc:
-        what = "Kein solcher Einsatz" if exc.status == 404 else "Ungültige Angabe des Einsatzes"
-        return _plain(exc.status, f"{what}: {request.args.get('event')}")
     html = render(stats, ops.venue().get("name", ""), ops.clock.local())
     return Response(
         html,
         mimetype="text/html",
         headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/stats/chart/<name>.svg")
+def chart(name: str):
+    """One chart of the statistics page as an SVG image (the report's own charts), for
+    ``?from&to[&event]``. Admins only; an unknown chart is 404."""
+    from ..report import CHARTS, chart_svg
+
+    refused = _admin_only()
+    if refused:
+        return refused
+    if name not in CHARTS:
+        abort(404)
+    stats, refused = _range_stats()
+    if refused:
+        return refused
+    return Response(
+        chart_svg(stats, name),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"},
     )
 
 
@@ -76,10 +117,9 @@ def ticket_image(name: str):
     printer card. Admins only; any other name, or another printer, is 404."""
     from ..admin_api import TICKET_PNG_RE, virtual_tickets_folder
 
-    if not current_user.is_authenticated:
-        return _plain(401, "Bitte melden Sie sich in der Verwaltung an (/admin/).")
-    if current_user.role != "admin":
-        return _plain(403, "Dieses Konto hat keine Verwaltungsrechte.")
+    refused = _admin_only()
+    if refused:
+        return refused
     folder = virtual_tickets_folder()
     if folder is None or not TICKET_PNG_RE.fullmatch(name):
         abort(404)

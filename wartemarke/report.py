@@ -113,6 +113,16 @@ def charts(stats: dict) -> dict[str, Markup]:
     }
 
 
+# The charts the admin's statistics page shows as images (the report has them all).
+CHARTS = ("hours", "hours_wait", "services", "days")
+
+
+def chart_svg(stats: dict, name: str) -> str:
+    """One chart as a standalone SVG document (fonts of the system: no external references)."""
+    svg = str(charts(stats)[name])
+    return svg.replace("<svg ", '<svg font-family="DejaVu Sans, sans-serif" ', 1)
+
+
 def render(stats: dict, venue: str = "", generated: datetime | None = None) -> str:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),

@@ -218,6 +218,8 @@
     showScreen("work");
     reloadLists();
     connect();
+    var start = body.getAttribute("data-start-tab");
+    if (start && start !== "overview" && TABS.indexOf(start) >= 0) selectTab(start);
   }
 
   function selectTab(name, focus) {
@@ -1113,6 +1115,15 @@
     $("st-result").hidden = false;
   }
 
+  /** The report's charts for the same range, as server-rendered SVG images. */
+  function showCharts(range) {
+    var images = $("st-result").querySelectorAll("img[data-chart]");
+    for (var i = 0; i < images.length; i++) {
+      var name = images[i].getAttribute("data-chart");
+      images[i].src = "stats/chart/" + name + ".svg" + statsQuery(range);
+    }
+  }
+
   function loadStats() {
     var range = statsRange();
     if (!range) {
@@ -1130,6 +1141,7 @@
         showError($("st-error"), errorText(res));
       } else {
         renderStats(res.body);
+        showCharts(range);
       }
     });
   }

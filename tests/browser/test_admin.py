@@ -175,6 +175,16 @@ def test_statistics_tab_and_printable_report(admin_server, open_page, output_dir
     expect(page.locator("#st-districts tr[data-district=unknown]")).to_contain_text("3")
     report_link = page.get_by_role("link", name="Bericht öffnen / drucken")
     expect(report_link).to_have_attribute("href", f"report?from={today}&to={today}")
+    # The charts: server-rendered SVG images, each loaded (naturalWidth) and described.
+    charts = page.locator("#st-result img[data-chart]")
+    expect(charts).to_have_count(4)
+    for i in range(4):
+        chart = charts.nth(i)
+        expect(chart).to_have_attribute("src", re.compile(rf"from={today}&to={today}$"))
+        assert chart.get_attribute("alt").startswith("Balkendiagramm")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
+        )
     page.screenshot(path=str(output_dir / "admin-stats.png"), full_page=True)
 
     # The report in a new tab, with the right numbers, styled (CSP allows its inline CSS).
@@ -245,6 +255,16 @@ def test_statistics_tab_and_printable_report(admin_server, open_page, output_dir
     report.screenshot(path=str(output_dir / "admin-report-event.png"), full_page=True)
     missing = boss.get(server.url + "/admin/report", params={"event": "999"})
     assert missing.status_code == 404 and "Kein solcher Einsatz" in missing.text
+    svg = boss.get(server.url + f"/admin/stats/chart/hours.svg?from={today}&to={today}")
+    assert svg.headers["Content-Type"].startswith("image/svg+xml") and "<rect" in svg.text
+    assert boss.get(server.url + "/admin/stats/chart/nope.svg").status_code == 404
+    assert clerk.get(server.url + "/admin/stats/chart/hours.svg").status_code == 403
+
+    # /admin/stats: the admin page, opened at the statistics.
+    direct = open_page(server.url + "/admin/stats", viewport=LANDSCAPE, ready="#login-form")
+    log_in(direct)
+    expect(direct.locator("#panel-stats")).to_be_visible()
+    expect(direct.locator("#st-figures [data-key=issued] dd")).to_have_text("6")
 
 
 def test_printer_card_test_page_and_ticket_images(admin_server, open_page, output_dir, guard):
