@@ -13,10 +13,11 @@ import os
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from .api import json_body, ops, str_field
+from .api import int_field, json_body, ops, str_field
+from .appointment_files import read_bookings
 from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
 from .config import (
     PREFIX_RE,
@@ -367,6 +368,52 @@ def apply_site_file():
         state.settings.config_file = path
     log.info("site file applied by %s (saved: %s)", current_user.username, saved)
     return jsonify(applied=True, saved=saved, path=str(path), error=problem, restart=restart)
+
+
+# --- appointments ------------------------------------------------------------------------------
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@admin_api.get("/appointments")
+@staff_required(role="admin", check_csrf=False)
+def list_appointments():
+    day = request.args.get("day") or ops().clock.day()
+    if not DAY_RE.match(day):
+        raise Invalid("'day' must be a date as YYYY-MM-DD.", field="day")
+    ops().mark_no_shows()
+    return jsonify(ops().appointments_view(day))
+
+
+@admin_api.post("/appointments")
+@staff_required(role="admin")
+def book_appointment():
+    body = json_body()
+    fields = {
+        "day": str_field(body, "day", DAY_RE),
+        "slot": text_field(body, "slot", 5),
+        "service": int_field(body, "service"),
+        "name": text_field(body, "name", 128, required=False) if body.get("name") else None,
+        "code": text_field(body, "code", 16, required=False) if body.get("code") else None,
+    }
+    return jsonify(ops().book(current_user.actor, fields)), 201
+
+
+@admin_api.post("/appointments/<int:appointment_id>/cancel")
+@staff_required(role="admin")
+def cancel_appointment(appointment_id: int):
+    return jsonify(ops().cancel_appointment(current_user.actor, appointment_id))
+
+
+@admin_api.post("/appointments/import")
+@staff_required(role="admin")
+def import_appointments():
+    """A .csv or .xlsx upload (form field ``file``): all rows booked, or none and every bad row
+    named with its line (400 ``bad_rows``)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("Choose a .csv or .xlsx file (form field 'file').", field="file")
+    rows = read_bookings(upload.read(), upload.filename)  # the request limit (413) caps its size
+    return jsonify(ops().import_appointments(current_user.actor, rows))
 
 
 # --- end of the day ---------------------------------------------------------------------------

@@ -121,6 +121,20 @@ def issue_ticket():
     return jsonify(ops().issue_ticket(service, lang=lang, priority=priority)), 201
 
 
+@api.post("/checkin")
+@limiter.limit(lambda: current_app.config["CHECKIN_LIMIT"])
+def check_in():
+    """A booked visitor checks in with the booking code: 201 and the ticket (as POST /tickets,
+    plus ``appointment``), 200 with the same ticket when checked in before; unknown code 404,
+    another day 409 ``wrong_day`` with ``day``, too early 409 ``too_early``. Codes cannot be
+    guessed: failures count against the client's limit."""
+    _slow_down_kiosk()
+    body = json_body()
+    lang = str_field(body, "lang", LANG_RE, default="de").lower()
+    status, answer = ops().check_in(body.get("code"), lang=lang)
+    return jsonify(answer), status
+
+
 def _token(token: str) -> str:
     if not TOKEN_RE.match(token):
         raise NotFound("Unknown ticket.")

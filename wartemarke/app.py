@@ -114,6 +114,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         SECRET_KEY=secret_key(settings.data_dir),
         MAX_CONTENT_LENGTH=MAX_BODY,
         LOGIN_LIMIT=settings.login_limit,
+        CHECKIN_LIMIT=settings.checkin_limit,
         TICKET_LIMIT=None if settings.ticket_limit == "off" else settings.ticket_limit,
         RATELIMIT_HEADERS_ENABLED=True,
     )
@@ -148,6 +149,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     )
     hub = Hub(socketio)
     ops = Operations(store, clock, publish=hub.publish, status_url=status_url_builder(settings))
+    ops.rules_source = lambda: settings.site.appointments
     hub.bind(ops)
     ops.spooler = start_spooler(settings, store, clock, hub)
     app.extensions["wartemarke"] = Wartemarke(
@@ -197,7 +199,8 @@ def _error_handlers(app: Flask) -> None:
         code = {404: "not_found", 400: "bad_request", 429: "too_many_requests"}.get(
             exc.status, "conflict"
         )
-        return jsonify(error=code, message=exc.message, **exc.details), exc.status
+        # A use case may name the error more precisely (details["error"], e.g. "slot_full").
+        return jsonify({"error": code, "message": exc.message, **exc.details}), exc.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

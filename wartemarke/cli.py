@@ -164,6 +164,7 @@ def load_settings(args: argparse.Namespace):
         if hasattr(args, name):
             setattr(settings, name, getattr(args, name))
     settings.login_limit = env_default("login_limit") or settings.login_limit
+    settings.checkin_limit = env_default("checkin_limit") or settings.checkin_limit
     settings.ticket_limit = env_default("ticket_limit") or settings.ticket_limit
     if env_default("clock_start"):
         settings.clock_start = parse_clock_start(env_default("clock_start"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .districts import OUTSIDE, district_of
+from .domain.appointments import Rules
 from .domain.hours import OpeningHours
 from .domain.model import DomainError, Invalid
 
@@ -72,6 +73,8 @@ class Site:
     opening: dict | None = None
     # The [event] table: the pop-up event new tickets belong to (None: the database's current).
     event: dict | None = None
+    # [appointments]: slots, check-in window, call order (domain/appointments.py).
+    appointments: Rules = field(default_factory=Rules)
     # [data] retention_days: raw rows older than this many days become day aggregates
     # (see retention.py); None: the site file does not set it.
     retention_days: int | None = None
@@ -95,6 +98,8 @@ class Settings:
     ping_interval: float = 5.0
     ping_timeout: float = 5.0
     login_limit: str = "10 per minute"
+    # Check-ins per client address: plenty for a kiosk, far too few to guess booking codes.
+    checkin_limit: str = "60 per minute"
     # Tickets per client address for requests without a kiosk's device id (integrations,
     # scripts), e.g. "600 per minute"; off by default, so that other city systems and load
     # tests are never refused. Kiosks are paced per device (Site.kiosk_burst/kiosk_interval).
@@ -130,6 +135,7 @@ ENV = {
     "demo": "WARTEMARKE_DEMO",
     "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
+    "checkin_limit": "WARTEMARKE_CHECKIN_LIMIT",
     "ticket_limit": "WARTEMARKE_TICKET_LIMIT",
     "clock_start": "WARTEMARKE_CLOCK_START",
     "clock_file": "WARTEMARKE_CLOCK_FILE",
@@ -218,6 +224,11 @@ def parse_site(text: str, source: str = "site file") -> Site:
         except DomainError as exc:
             raise ConfigError(f"{source}: [event] {exc.message}") from None
 
+    booked = data.get("appointments", {})
+    if not isinstance(booked, dict):
+        raise ConfigError(f"{source}: [appointments] must be a table")
+    site.appointments = parse_appointment_rules(booked, f"{source}: [appointments]")
+
     data_table = data.get("data", {})
     if not isinstance(data_table, dict):
         raise ConfigError(f"{source}: [data] must be a table")
@@ -283,6 +294,10 @@ def parse_site(text: str, source: str = "site file") -> Site:
         if unknown:
             raise ConfigError(f"{where}: unknown service ids {unknown}")
         site.counters.append(spec)
+    if site.appointments.prefix in prefixes:
+        raise ConfigError(
+            f"{source}: [appointments] prefix {site.appointments.prefix} is a service's prefix"
+        )
     return site
 
 
@@ -351,6 +366,32 @@ def parse_event(table: dict) -> dict:
     if out.get("first_day") and out.get("last_day") and out["first_day"] > out["last_day"]:
         raise Invalid("'first_day' must not be after 'last_day'", field="last_day")
     return out
+
+
+# [appointments] key → (lowest, highest) allowed.
+APPOINTMENT_LIMITS = {
+    "slot_minutes": (5, 240),
+    "counters": (1, 100),
+    "early_minutes": (0, 480),
+    "grace_minutes": (0, 240),
+    "walk_in_after": (1, 50),
+    "walk_in_wait_limit": (0, 480),
+}
+
+
+def parse_appointment_rules(table: dict, where: str) -> Rules:
+    values: dict = {}
+    if "prefix" in table:
+        prefix = _require(table, "prefix", str, where).strip().upper()
+        if not PREFIX_RE.match(prefix):
+            raise ConfigError(f"{where}: 'prefix' must be 1 to 3 letters A-Z")
+        values["prefix"] = prefix
+    for key, (low, high) in APPOINTMENT_LIMITS.items():
+        if key in table:
+            values[key] = _require(table, key, int, where)
+            if not low <= values[key] <= high:
+                raise ConfigError(f"{where}: '{key}' must be from {low} to {high}")
+    return Rules(**values)
 
 
 def load_site(path: Path) -> Site:

@@ -38,6 +38,12 @@ def check_site(tx: Tx, site: Site) -> None:
                 field="toml",
             )
         seen[prefix] = service_id
+    if site.appointments.prefix in seen:
+        raise Conflict(
+            f"The appointments' prefix {site.appointments.prefix} is the prefix of service "
+            f"{seen[site.appointments.prefix]}.",
+            field="toml",
+        )
     for spec in site.counters:
         unknown = sorted(set(spec.services) - set(prefixes))
         if unknown:
@@ -102,7 +108,14 @@ def write_event(tx: Tx, site: Site, now: datetime) -> None:
 def take_over(running: Site, applied: Site) -> list[str]:
     """Copy what the running server reads from its ``Site`` at every request; returns the
     names of the settings that differ but apply only after a restart."""
-    for name in ("venue", "ticker", "ticket_text", "ask_district", "recalls_before_no_show"):
+    for name in (
+        "venue",
+        "ticker",
+        "ticket_text",
+        "ask_district",
+        "recalls_before_no_show",
+        "appointments",
+    ):
         setattr(running, name, getattr(applied, name))
     running.kiosk_burst, running.kiosk_interval = applied.kiosk_burst, applied.kiosk_interval
     return [

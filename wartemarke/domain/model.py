@@ -126,6 +126,9 @@ class Ticket:
     serving_at: datetime | None = None
     finished_at: datetime | None = None
     recalls: int = 0
+    # An appointment's ticket: due at the slot's start (see domain/appointments.py).
+    appointment_id: int | None = None
+    due_at: datetime | None = None
 
     def _move(
         self,

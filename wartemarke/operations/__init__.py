@@ -5,12 +5,12 @@ the CLI all share one set of rules. Results are plain dicts, ready to be sent as
 """
 
 from .admin import AdminOps
+from .appointments import AppointmentOps
 from .common import Actor, Change, QueueFigures, hhmm, iso
 from .counters import CounterOps
-from .visitors import VisitorOps
 
 
-class Operations(VisitorOps, CounterOps, AdminOps):
+class Operations(AppointmentOps, CounterOps, AdminOps):
     """All use cases, on one store, clock and live hub."""
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from ..domain.appointments import BOOKED, NO_SHOW
 from ..domain.hours import OpeningHours
 from ..domain.model import Conflict, Counter, Invalid, NotFound, Service, Status, Transition
 from ..sitefile import check_site, write_site
@@ -417,10 +418,12 @@ class AdminOps(Base):
     def close_day(self, actor: Actor) -> dict:
         """Every ticket of today still open ends (served → done, waiting/called → cancelled,
         reason "day_closed"); every counter is released and unpaused. Numbers restart by
-        themselves tomorrow (they count per day and prefix)."""
+        themselves tomorrow (they count per day and prefix). Appointments nobody came for are
+        no-shows, and the names of the day's bookings are deleted (GDPR)."""
         now = self.clock.now()
         day = self.clock.day(now)
         counts = {"cancelled": 0, "finished": 0, "counters_released": 0}
+        counts.update(appointments_missed=0, names_deleted=0)
         with self.store.write() as tx:
             changed = []
             for counter in tx.counters():
@@ -434,6 +437,14 @@ class AdminOps(Base):
                 tx.save_ticket(ticket)
                 counts[transition.kind] += 1
                 changed.append(ticket)
+            for a in tx.appointments(day, status=BOOKED):
+                a.status = NO_SHOW
+                tx.save_appointment(a)
+                data = {"appointment": a.id, "day": a.day, "slot": a.slot, "status": a.status}
+                transition = Transition("appointment_no_show", None, now, None, None, data=data)
+                tx.log(transition, day)
+                counts["appointments_missed"] += 1
+            counts["names_deleted"] = tx.forget_names(day)
             self._admin_log(tx, "day_closed", actor, now, data=counts)
             change = self._admin_change(tx, changed)
         self.publish(change)

@@ -10,6 +10,7 @@ from datetime import datetime, time
 
 from ..clock import Clock
 from ..domain import estimate
+from ..domain.appointments import Rules
 from ..domain.hours import Availability, OpeningHours, availability
 from ..domain.model import Counter, NotFound, Service, Status, Ticket
 from ..domain.policy import waiting_in_order
@@ -101,6 +102,13 @@ class Base:
         self.status_url = status_url
         # Set by the application when a printer is configured (see printing.Spooler).
         self.spooler = None
+        # The appointments' rules; the application points this at the site's (re-read, so an
+        # applied site file takes effect at once).
+        self.rules_source: Callable[[], Rules] = Rules
+
+    @property
+    def rules(self) -> Rules:
+        return self.rules_source()
 
     @staticmethod
     def new_token() -> str:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..domain.appointments import choose
 from ..domain.model import Conflict, Counter, Invalid, NotFound, Status, Ticket, Transition
-from ..domain.policy import choose_next
 from ..store.repository import Tx
 from .common import Actor, Base, Change, QueueFigures
 
@@ -182,8 +182,12 @@ class CounterOps(Base):
         def body(a: CounterAction):
             a.resume()
             a.close_current(cases)
-            front = a.tx.waiting(a.day, a.counter.service_ids, first=QUEUE_FRONT)
-            ticket = choose_next(front, a.counter.service_ids)
+            # Walk-ins in their order, checked-in appointments by slot (see appointments.choose).
+            services = a.counter.service_ids
+            walk_ins = a.tx.waiting(a.day, services, first=QUEUE_FRONT, appointments=False)
+            booked = a.tx.waiting(a.day, services, first=QUEUE_FRONT, appointments=True)
+            streak = a.tx.appointment_streak(a.day, self.rules.walk_in_after)
+            ticket = choose(booked, walk_ins, a.now, streak, self.rules)
             if ticket is not None:
                 a.call(ticket)
             return ticket

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
 from ..printers.ticket import ticket_lines
@@ -15,6 +16,14 @@ CLOSED_MESSAGES = {
     "outside_hours": "The office is closed at this time.",
     "full": "{service}: no more numbers today; the wait would run past closing time.",
 }
+
+
+@dataclass
+class Issued:
+    """A ticket written in a transaction: its answer (without "print") and its change."""
+
+    body: dict
+    change: Change
 
 
 class VisitorOps(Base):
@@ -51,7 +60,6 @@ class VisitorOps(Base):
 
     def _issue_ticket(self, service_id: int, lang: str, priority: int) -> dict:
         now = self.clock.now()
-        day = self.clock.day(now)
         with self.store.write() as tx:
             service = tx.service(service_id)
             if service is None or not service.enabled:
@@ -63,64 +71,73 @@ class VisitorOps(Base):
                     service=service_id,
                     availability=available.state,
                 )
-            number = f"{service.prefix}{tx.next_number(day, service.prefix):03d}"
-            ticket = Ticket(
-                id=None,
-                day=day,
-                service_id=service.id,
-                number=number,
-                token=self.new_token(),
-                status=Status.WAITING,
-                issued_at=now,
-                queued_at=now,
-                # A priority service's tickets go ahead of other services' at shared counters.
-                priority=max(priority, service.priority),
-                lang=lang,
-            )
-            tx.insert_ticket(ticket)
-            tx.log(
-                Transition(
-                    "issued",
-                    ticket.id,
-                    now,
-                    None,
-                    "waiting",
-                    service_id=service.id,
-                    data={"priority": ticket.priority, "lang": lang},
-                ),
-                day,
-                number,
-            )
-            figures = QueueFigures.read(tx, self.clock)
-            status = self._status_view(tx, ticket, figures)
-            status_url = self.status_url(ticket.token)
-            if self.spooler is not None:
-                venue = tx.setting("venue") or {}
-                payload = {
-                    "venue": venue.get("name", ""),
-                    "number": number,
-                    "service": service.name,
-                    "issued_at": iso(now),
-                    "people_ahead": status["people_ahead"],
-                    "estimated_wait_min": status["estimated_wait_min"],
-                    "status_url": status_url,
-                    "lang": lang,
-                    # The venue's text for the foot of the ticket; absent: the printer's default.
-                    "lines": ticket_lines(venue.get("ticket_text")),
-                }
-                tx.add_print_job(ticket, payload, now)
-            change = Change(
-                tx.seq,
-                self._services_view(figures),
-                tickets=[self.ticket_view(tx, ticket, figures.services)],
-            )
-        self.publish(change)
-        if self.spooler is None:
-            printing = "disabled"
-        else:
-            self.spooler.notify()
-            printing = "queued" if self.spooler.accepting else "printer_unavailable"
-        return {
+            issued = self._add_ticket(tx, service, now, lang, priority)
+        return self._announce(issued)
+
+    def _add_ticket(
+        self,
+        tx,
+        service,
+        now,
+        lang: str,
+        priority: int = 0,
+        prefix: str | None = None,
+        appointment_id: int | None = None,
+        due_at=None,
+    ) -> Issued:
+        """A new waiting ticket inside the caller's transaction: numbered, logged, queued for
+        the printer. ``prefix``/``appointment_id``/``due_at``: an appointment's ticket."""
+        day = self.clock.day(now)
+        prefix = prefix or service.prefix
+        number = f"{prefix}{tx.next_number(day, prefix):03d}"
+        ticket = Ticket(
+            id=None,
+            day=day,
+            service_id=service.id,
+            number=number,
+            token=self.new_token(),
+            status=Status.WAITING,
+            issued_at=now,
+            queued_at=now,
+            # A priority service's tickets go ahead of other services' at shared counters.
+            priority=max(priority, service.priority),
+            lang=lang,
+            appointment_id=appointment_id,
+            due_at=due_at,
+        )
+        tx.insert_ticket(ticket)
+        data = {"priority": ticket.priority, "lang": lang}
+        if appointment_id is not None:
+            data.update(appointment=appointment_id, due_at=iso(due_at))
+        tx.log(
+            Transition("issued", ticket.id, now, None, "waiting", service_id=service.id, data=data),
+            day,
+            number,
+        )
+        figures = QueueFigures.read(tx, self.clock)
+        status = self._status_view(tx, ticket, figures)
+        status_url = self.status_url(ticket.token)
+        if self.spooler is not None:
+            venue = tx.setting("venue") or {}
+            payload = {
+                "venue": venue.get("name", ""),
+                "number": number,
+                "service": service.name,
+                "issued_at": iso(now),
+                "people_ahead": status["people_ahead"],
+                "estimated_wait_min": status["estimated_wait_min"],
+                "status_url": status_url,
+                "lang": lang,
+                # The venue's text for the foot of the ticket; absent: the printer's default.
+                "lines": ticket_lines(venue.get("ticket_text")),
+            }
+            tx.add_print_job(ticket, payload, now)
+        change = Change(
+            tx.seq,
+            self._services_view(figures),
+            tickets=[self.ticket_view(tx, ticket, figures.services)],
+        )
+        body = {
             "number": number,
             "service": service.id,
             "service_name": service.name,
@@ -131,8 +148,18 @@ class VisitorOps(Base):
             "people_ahead": status["people_ahead"],
             "estimated_wait_min": status["estimated_wait_min"],
             "issued_at": iso(now),
-            "print": printing,
         }
+        return Issued(body, change)
+
+    def _announce(self, issued: Issued) -> dict:
+        """After the commit: the screens learn of the ticket, the printer gets to work."""
+        self.publish(issued.change)
+        if self.spooler is None:
+            printing = "disabled"
+        else:
+            self.spooler.notify()
+            printing = "queued" if self.spooler.accepting else "printer_unavailable"
+        return {**issued.body, "print": printing}
 
     def reprint(self, number: str) -> dict:
         """Print today's ticket ``number`` again (paper jam, lost ticket, printer was down)."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..domain.appointments import Appointment
 from ..domain.model import Counter, Service, Status, Ticket, Transition
 from . import schema as s
 
@@ -45,6 +46,8 @@ def _ticket(row) -> Ticket:
         serving_at=row.serving_at,
         finished_at=row.finished_at,
         recalls=row.recalls,
+        appointment_id=row.appointment_id,
+        due_at=row.due_at,
     )
 
 
@@ -59,10 +62,28 @@ _TICKET_MUTABLE = (
     "finished_at",
     "counter_id",
     "recalls",
+    "appointment_id",
+    "due_at",
 )
 
 
 _UNREAD = object()
+
+_APPOINTMENT_FIELDS = (
+    "day",
+    "slot",
+    "service_id",
+    "code",
+    "status",
+    "name",
+    "ticket_id",
+    "checked_in_at",
+)
+
+
+def _appointment(row) -> Appointment:
+    return Appointment(**{k: getattr(row, k) for k in ("id", *_APPOINTMENT_FIELDS)})
+
 
 POPUP_FIELDS = ("key", "name", "place", "address", "district", "first_day", "last_day")
 
@@ -322,16 +343,24 @@ class Tx:
         return None if row is None else _ticket(row)
 
     def waiting(
-        self, day: str, service_ids: list[int] | None = None, first: int | None = None
+        self,
+        day: str,
+        service_ids: list[int] | None = None,
+        first: int | None = None,
+        appointments: bool | None = None,
     ) -> list[Ticket]:
         """Today's waiting tickets in call order (``domain.policy.queue_order_key``, mirrored
-        in SQL); with ``first``, only the front of the queue."""
+        in SQL); with ``first``, only the front of the queue. ``appointments`` False: walk-ins
+        only; True: appointment tickets only, by the time they are due."""
         t = s.tickets
+        order = (t.c.priority.desc(), t.c.queued_at, t.c.id)
+        if appointments:
+            order = (t.c.due_at, t.c.queued_at, t.c.id)
         query = (
-            select(t)
-            .where((t.c.day == day) & (t.c.status == str(Status.WAITING)))
-            .order_by(t.c.priority.desc(), t.c.queued_at, t.c.id)
+            select(t).where((t.c.day == day) & (t.c.status == str(Status.WAITING))).order_by(*order)
         )
+        if appointments is not None:
+            query = query.where(t.c.due_at.isnot(None) if appointments else t.c.due_at.is_(None))
         if service_ids is not None:
             query = query.where(t.c.service_id.in_(service_ids))
         if first is not None:
@@ -526,3 +555,69 @@ class Tx:
             )
         else:
             self.conn.execute(update(f).where(f.c.ticket_id == ticket.id).values(at=now, **answers))
+
+    # --- appointments -----------------------------------------------------------------------
+    def appointments(
+        self, day: str | None = None, slot: str | None = None, status: str | None = None
+    ) -> list[Appointment]:
+        a = s.appointments
+        query = select(a).order_by(a.c.day, a.c.slot, a.c.id)
+        if day is not None:
+            query = query.where(a.c.day == day)
+        if status is not None:
+            query = query.where(a.c.status == status)
+        if slot is not None:
+            query = query.where(a.c.slot == slot)
+        return [_appointment(r) for r in self.conn.execute(query)]
+
+    def appointment(self, appointment_id: int) -> Appointment | None:
+        a = s.appointments
+        row = self.conn.execute(select(a).where(a.c.id == appointment_id)).first()
+        return None if row is None else _appointment(row)
+
+    def appointment_by_code(self, code: str) -> Appointment | None:
+        a = s.appointments
+        row = self.conn.execute(select(a).where(a.c.code == code)).first()
+        return None if row is None else _appointment(row)
+
+    def code_taken(self, codes: list[str]) -> set[str]:
+        a = s.appointments
+        return set(self.conn.execute(select(a.c.code).where(a.c.code.in_(codes))).scalars())
+
+    def insert_appointment(self, appointment: Appointment, now: datetime) -> int:
+        values = {k: getattr(appointment, k) for k in _APPOINTMENT_FIELDS}
+        appointment.id = self.conn.execute(
+            insert(s.appointments)
+            .values(created_at=now, popup_id=self.current_popup_id(), **values)
+            .returning(s.appointments.c.id)
+        ).scalar_one()
+        return appointment.id
+
+    def save_appointment(self, appointment: Appointment) -> None:
+        values = {k: getattr(appointment, k) for k in _APPOINTMENT_FIELDS}
+        a = s.appointments
+        self.conn.execute(update(a).where(a.c.id == appointment.id).values(**values))
+
+    def forget_names(self, day: str) -> int:
+        """The only personal item of a booking goes when its day is closed (GDPR)."""
+        a = s.appointments
+        return self.conn.execute(
+            update(a).where((a.c.day <= day) & a.c.name.isnot(None)).values(name=None)
+        ).rowcount
+
+    def appointment_streak(self, day: str, limit: int) -> int:
+        """How many of today's last calls, counted back from the newest, were appointments."""
+        e, t = s.events, s.tickets
+        rows = self.conn.execute(
+            select(t.c.due_at)
+            .select_from(e.join(t, t.c.id == e.c.ticket_id))
+            .where((e.c.day == day) & (e.c.kind == "called"))
+            .order_by(e.c.id.desc())
+            .limit(limit)
+        ).scalars()
+        streak = 0
+        for due_at in rows:
+            if due_at is None:
+                break
+            streak += 1
+        return streak

@@ -160,6 +160,8 @@ tickets = Table(
     Column("counter_id", Integer, nullable=True),
     Column("recalls", Integer, nullable=False, default=0),
     Column("popup_id", Integer, nullable=True),
+    Column("appointment_id", Integer, nullable=True),
+    Column("due_at", UTCDateTime, nullable=True),  # an appointment's slot start
     UniqueConstraint("day", "number", name="uq_tickets_day_number"),
     # The queue of one service today: counts, positions and call order all filter on these.
     Index("ix_tickets_day_status_service", "day", "status", "service_id"),
@@ -254,3 +256,23 @@ day_aggregates = Table(
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Booked time slots. ``name`` is the only personal item, optional, and deleted when the day is
+# closed; the booking code is what the visitor types or scans at the kiosk.
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("slot", String(5), nullable=False),  # "HH:MM", the venue's local time
+    Column("service_id", Integer, ForeignKey("services.id"), nullable=False),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("name", String(128), nullable=True),
+    Column("ticket_id", Integer, nullable=True),
+    Column("checked_in_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("popup_id", Integer, nullable=True),
+    Index("ix_appointments_day_slot", "day", "slot"),
+)
