@@ -195,6 +195,19 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
         },
     )
     out += _table("counter", {"recalls_before_no_show": site.recalls_before_no_show})
+    rules = site.appointments
+    out += _table(
+        "appointments",
+        {
+            "prefix": rules.prefix,
+            "slot_minutes": rules.slot_minutes,
+            "counters": rules.counters,
+            "early_minutes": rules.early_minutes,
+            "grace_minutes": rules.grace_minutes,
+            "walk_in_after": rules.walk_in_after,
+            "walk_in_wait_limit": rules.walk_in_wait_limit,
+        },
+    )
     retention = tx.setting("retention_days")
     if retention:
         out += _table("data", {"retention_days": retention})
