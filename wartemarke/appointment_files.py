@@ -100,12 +100,15 @@ def _rows(table: list[list]) -> list[tuple[int, dict]]:
 
 
 def read_csv(data: bytes) -> list[tuple[int, dict]]:
+    text = None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
+    if text is None:  # neither: Latin-1 reads any byte, and a wrong letter shows in a row
+        text = data.decode("latin-1")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return _rows(list(csv.reader(io.StringIO(text), delimiter=delimiter)))

@@ -137,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="merge an export file from another installation")
     _common(imp)
     imp.add_argument("file", help="the JSON file written by 'wartemarke export'")
+
+    appointments = sub.add_parser(
+        "appointments", help="booked time slots: import bookings from a file, list a day's"
+    )
+    appointments_sub = appointments.add_subparsers(dest="appointments_command", required=True)
+    book = appointments_sub.add_parser(
+        "import",
+        help="book every row of a .csv or .xlsx file, all or nothing "
+        "(columns Datum, Uhrzeit, Dienst, optionally Buchungscode and Name)",
+    )
+    _common(book)
+    book.add_argument("file", help="the .csv or .xlsx file; the first row names the columns")
+    listing = appointments_sub.add_parser("list", help="the appointments of one day")
+    _common(listing)
+    listing.add_argument("--day", metavar="YYYY-MM-DD", help="the day (default: today)")
     return parser
 
 
@@ -319,7 +334,8 @@ def cmd_retention(args) -> int:
             )
         with store.read() as tx:
             venue = tx.setting("venue") or {}
-        clock = Clock(venue.get("timezone") or settings.site.timezone)
+        zone = venue.get("timezone") or settings.site.timezone
+        clock = Clock(zone, start=settings.clock_start, file=settings.clock_file)
         result = apply_retention(store, clock, days)
     finally:
         store.dispose()
@@ -331,7 +347,7 @@ def cmd_retention(args) -> int:
         f"({result['days'][0]} to {result['days'][-1]}): {result['aggregates']} day aggregates "
         f"stored; deleted {result['tickets']} tickets, {result['events']} events, "
         f"{result['feedback']} answers, {result['visit_cases']} case rows, "
-        f"{result['print_jobs']} print jobs"
+        f"{result['print_jobs']} print jobs, {result['appointments']} bookings"
     )
     return 0
 
@@ -420,6 +436,93 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_appointments(args) -> int:
+    """``appointments import FILE``: all rows booked, or none and every bad row named (exit 2);
+    ``appointments list [--day]``: one day's bookings as a table."""
+    from datetime import date
+
+    from .appointment_files import read_bookings
+    from .clock import Clock
+    from .domain.model import DomainError
+    from .operations import Actor, Operations
+    from .operations.appointments import BadRows
+    from .store import open_store
+
+    settings = load_settings(args)
+    rows: list[tuple[int, dict]] = []
+    path = Path(args.file) if args.appointments_command == "import" else None
+    if path is not None:
+        try:
+            rows = read_bookings(path.read_bytes(), path.name)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        except DomainError as exc:
+            raise ConfigError(f"{path}: {exc.message}") from None
+    elif args.day is not None:
+        try:
+            date.fromisoformat(args.day)
+        except ValueError:
+            raise ConfigError(f"--day: '{args.day}' is not a date (YYYY-MM-DD)") from None
+    store = open_store(settings.database_url)
+    try:
+        with store.read() as tx:
+            zone = (tx.setting("venue") or {}).get("timezone") or settings.site.timezone
+            set_up = bool(tx.services())
+        if path is not None and not set_up:
+            raise ConfigError(
+                f"no services in {settings.data_dir} yet: start the server once "
+                "('wartemarke serve') to set up the site's services, counters and hours"
+            )
+        clock = Clock(zone, start=settings.clock_start, file=settings.clock_file)
+        ops = Operations(store, clock)
+        ops.rules_source = lambda: settings.site.appointments
+        if path is not None:
+            try:
+                # No account books here: the event log gets no user id (as for the kiosk's).
+                result = ops.import_appointments(Actor(id=None, name="cli", role="admin"), rows)
+            except BadRows as exc:
+                bad = exc.details["rows"]
+                for row in bad:
+                    print(f"line {row['line']}: {row['message']}", file=sys.stderr)
+                print(
+                    f"wartemarke: error: {path}: {len(bad)} row(s) cannot be booked; "
+                    "nothing was saved",
+                    file=sys.stderr,
+                )
+                return 2
+            except DomainError as exc:
+                raise ConfigError(f"{path}: {exc.message}") from None
+            count = result["imported"]
+            if not count:
+                print(f"{path}: no bookings in the file, nothing booked")
+            else:
+                noun = "appointment" if count == 1 else "appointments"
+                print(f"{count} {noun} booked for {', '.join(result['days'])}")
+            return 0
+        ops.mark_no_shows()  # as the admin page does: missed slots show as no-shows
+        view = ops.appointments_view(args.day or clock.day())
+    finally:
+        store.dispose()
+    _print_appointments(view)
+    return 0
+
+
+def _print_appointments(view: dict) -> None:
+    found = view["appointments"]
+    if not found:
+        print(f"{view['day']}: no appointments")
+        return
+    noun = "appointment" if len(found) == 1 else "appointments"
+    print(f"{view['day']}: {len(found)} {noun}")
+    table = [("time", "service", "code", "status")] + [
+        (a["slot"], a["service_name"] or str(a["service"]), a["code"], a["status"]) for a in found
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
@@ -442,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "import":
             return cmd_import(args)
+        if args.command == "appointments":
+            return cmd_appointments(args)
     except ConfigError as exc:
         print(f"wartemarke: error: {exc}", file=sys.stderr)
         return 2

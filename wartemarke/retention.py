@@ -12,8 +12,8 @@ write transaction of its own, it
 2. stores them in ``day_aggregates``;
 3. deletes the day's raw rows: all events of that day (every kind, counter and admin events
    too), its tickets, and what refers to those tickets: cases (``visit_cases``), the visitors'
-   answers (``feedback``), print jobs (``print_jobs``); a counter still pointing at one of
-   them (``counters.current_ticket_id``) lets go.
+   answers (``feedback``), print jobs (``print_jobs``); the day's bookings (``appointments``);
+   a counter still pointing at one of them (``counters.current_ticket_id``) lets go.
 
 So a crash leaves each day either raw or archived, never both or neither. The statistics
 (``stats.collect``) merge the stored aggregates with the aggregates of raw days, and the
@@ -65,9 +65,13 @@ def cutoff_day(clock: Clock, days: int) -> str:
 
 
 def raw_days_before(store: Store, cutoff: str) -> list[str]:
-    """The days before ``cutoff`` that still have raw rows (events or tickets)."""
-    e, t = s.events, s.tickets
-    query = union(select(e.c.day).where(e.c.day < cutoff), select(t.c.day).where(t.c.day < cutoff))
+    """The days before ``cutoff`` that still have raw rows (events, tickets or bookings)."""
+    e, t, b = s.events, s.tickets, s.appointments
+    query = union(
+        select(e.c.day).where(e.c.day < cutoff),
+        select(t.c.day).where(t.c.day < cutoff),
+        select(b.c.day).where(b.c.day < cutoff),
+    )
     with store.read() as tx:
         return sorted({row[0] for row in tx.conn.execute(query)})
 
@@ -106,6 +110,9 @@ def archive_day(store: Store, day: str, clock: Clock) -> dict:
             counts[name] = conn.execute(
                 delete(table).where(table.c.ticket_id.in_(tickets))
             ).rowcount
+        # The day's bookings: their figures are in the event log's aggregate already.
+        b = s.appointments
+        counts["appointments"] = conn.execute(delete(b).where(b.c.day == day)).rowcount
         conn.execute(
             update(s.counters)
             .where(s.counters.c.current_ticket_id.in_(tickets))
@@ -130,6 +137,7 @@ def apply_retention(store: Store, clock: Clock, days: int) -> dict:
         "visit_cases": 0,
         "feedback": 0,
         "print_jobs": 0,
+        "appointments": 0,
     }
     for day in raw_days_before(store, cutoff):
         counts = archive_day(store, day, clock)

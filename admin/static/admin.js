@@ -6,6 +6,12 @@
  * /api/admin/printer/test; for the virtual printer the last tickets as images from
  * GET /api/admin/printer/tickets (img src /admin/printer/tickets/<name>).
  *
+ * Termine: one day's appointments from GET /api/admin/appointments?day (with the rules: slot
+ * length, capacity), book one (POST /api/admin/appointments; the booking code shown large),
+ * cancel one after a confirmation, import a .csv/.xlsx file (POST …/import as multipart form;
+ * refused files list every bad row by its line). Re-read while the tab is open whenever the
+ * queue changes (a kiosk check-in changes an appointment's state).
+ *
  * Auswertung: key figures from GET /api/stats?from&to; the printable report (charts, A4) opens
  * from /admin/report?from&to in a new tab.
  *
@@ -28,7 +34,7 @@
     requestTimeoutMs: 10000,
   };
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-  var TABS = ["overview", "services", "counters", "users", "venue", "stats", "day", "site"];
+  var TABS = ["overview", "appointments", "services", "counters", "users", "venue", "stats", "day", "site"];
 
   var state = {
     dict: {},
@@ -42,6 +48,8 @@
     live: null, // the last staff snapshot, kept current by live events
     ticketsLoaded: false, // the virtual printer's ticket strip was read at least once
     venueDirty: false, // the venue form has edits not saved yet
+    venue: null, // GET /api/admin/venue: its opening hours give the day's slot starts
+    appointments: null, // the last GET /api/admin/appointments answer (day, rules, list)
   };
 
   function $(id) {
@@ -113,14 +121,16 @@
       if (controller) controller.abort();
     }, config.requestTimeoutMs);
     var headers = { Accept: "application/json" };
+    // A file upload goes as multipart form; the browser sets its Content-Type (with boundary).
+    var form = typeof FormData === "function" && payload instanceof FormData;
     if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
+      if (!form) headers["Content-Type"] = "application/json";
       if (state.csrf) headers["X-CSRFToken"] = state.csrf;
     }
     return fetch(config.api + path, {
       method: method,
       headers: headers,
-      body: method === "GET" ? undefined : JSON.stringify(payload || {}),
+      body: method === "GET" ? undefined : form ? payload : JSON.stringify(payload || {}),
       cache: "no-store",
       credentials: "same-origin",
       signal: controller ? controller.signal : undefined,
@@ -178,8 +188,10 @@
     }, 6000);
   }
 
-  /** Send a change; on a lost session go back to the login. Resolves to the answer. */
-  function change(method, path, payload, errorNode, submit) {
+  /** Send a change; on a lost session go back to the login. Resolves to the answer.
+   *  ``describe`` turns a refusal into the German message (default: errorText). */
+  function change(method, path, payload, errorNode, submit, describe) {
+    describe = describe || errorText;
     if (submit) submit.disabled = true;
     if (errorNode) showError(errorNode, "");
     return request(method, path, payload).then(function (res) {
@@ -187,8 +199,8 @@
       if (res.status === 401) {
         showLogin(t("error_session"));
       } else if (res.status >= 300 || res.status === 0) {
-        if (errorNode) showError(errorNode, errorText(res));
-        else notice(errorText(res));
+        if (errorNode) showError(errorNode, describe(res));
+        else notice(describe(res));
       }
       return res;
     });
@@ -233,6 +245,7 @@
     });
     if (name === "stats" && !state.statsLoaded) loadStats();
     if (name === "site" && !state.siteLoaded) loadSiteFile();
+    if (name === "appointments") loadAppointments();
   }
 
   TABS.forEach(function (tab, index) {
@@ -304,11 +317,14 @@
       if (answers[1].status === 200) state.counters = answers[1].body;
       if (answers[2].status === 200) state.users = answers[2].body;
       if (answers[4].status === 200) state.events = answers[4].body.events;
+      if (answers[3].status === 200) state.venue = answers[3].body;
       renderEvents();
       renderEventChoice();
       renderServices();
       renderCounters();
       renderUsers();
+      renderServiceChoice();
+      renderSlotChoice();
       // A live reload must not overwrite what the admin is typing.
       if (answers[3].status === 200 && !state.venueDirty) fillVenue(answers[3].body);
     });
@@ -520,6 +536,7 @@
           renderOverview();
           // After an admin change anywhere the server sends a snapshot: read the lists again.
           if (!first) reloadLists();
+          if (!first) refreshAppointments();
           first = false;
         },
         queue: function (queue) {
@@ -527,6 +544,7 @@
           state.live.services = queue.services;
           renderOverview();
           scheduleTickets(); // a new ticket goes to the printer
+          refreshAppointments(); // a check-in at the kiosk issues a ticket
         },
         counters: function (data) {
           if (!state.live) return;
@@ -558,6 +576,466 @@
       }
     );
   }
+
+  // --- appointments -------------------------------------------------------------------------
+  var DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+  var ACTIVE = { booked: true, checked_in: true }; // what takes a place in its slot
+
+  function pad2(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function hhmm(minutes) {
+    return pad2(Math.floor(minutes / 60)) + ":" + pad2(minutes % 60);
+  }
+
+  /** "Montag, 30. März 2027" for YYYY-MM-DD (noon UTC: the same date in every zone). */
+  function longDate(day) {
+    var at = new Date(day + "T12:00:00Z");
+    try {
+      return t("ap_day_text", {
+        weekday: new Intl.DateTimeFormat("de-DE", { weekday: "long", timeZone: "UTC" }).format(at),
+        date: new Intl.DateTimeFormat("de-DE", {
+          day: "numeric",
+          month: "long",
+          year: "numeric",
+          timeZone: "UTC",
+        }).format(at),
+      });
+    } catch (err) {
+      return dateDe(day);
+    }
+  }
+
+  /** The opening spans of a day in minutes ([[540, 960]]), from the venue's opening hours as
+   *  the server reads them (domain/hours.py); null when the office is open around the clock. */
+  function spansOn(day) {
+    var opening = state.venue && state.venue.opening;
+    if (!opening) return null;
+    var weekdays = opening.weekdays || {};
+    var dates = opening.dates || [];
+    if (!opening.hours && !Object.keys(weekdays).length && !dates.length) return null;
+    if (dates.length && dates.indexOf(day) < 0) return [];
+    var weekday = WEEKDAYS[(new Date(day + "T12:00:00Z").getUTCDay() + 6) % 7];
+    var text = weekdays[weekday] !== undefined ? weekdays[weekday] : opening.hours;
+    if (weekdays[weekday] === undefined && !text) return null;
+    var spans = [];
+    String(text || "")
+      .split(",")
+      .forEach(function (part) {
+        var m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(part);
+        if (m) spans.push([Number(m[1]) * 60 + Number(m[2]), Number(m[3]) * 60 + Number(m[4])]);
+      });
+    return spans;
+  }
+
+  /** The slot starts of a day: every slot_minutes from each opening; around the clock: those
+   *  between 07:00 and 20:00. */
+  function slotStarts(day, minutes) {
+    var starts = [];
+    var spans = spansOn(day);
+    if (spans === null) {
+      for (var m = 0; m < 24 * 60; m += minutes) if (m >= 7 * 60 && m < 20 * 60) starts.push(m);
+      return starts;
+    }
+    spans.forEach(function (span) {
+      for (var s = span[0]; s < span[1]; s += minutes) starts.push(s);
+    });
+    return starts;
+  }
+
+  /** How many appointments one slot takes at most (as domain/appointments.py capacity()). */
+  function slotCapacity(rules) {
+    var enabled = state.counters.filter(function (c) {
+      return c.enabled;
+    }).length;
+    return rules.counters === null || rules.counters === undefined
+      ? enabled
+      : Math.min(rules.counters, enabled);
+  }
+
+  function rules() {
+    return (state.appointments && state.appointments.rules) || { slot_minutes: 20, counters: null };
+  }
+
+  function serviceLabel(id) {
+    for (var i = 0; i < state.services.length; i++) {
+      if (state.services[i].id === id) return state.services[i].name;
+    }
+    return String(id);
+  }
+
+  function renderServiceChoice() {
+    var select = $("ap-service");
+    var chosen = select.value;
+    var options = [h("option", null, t("ap_no_service"))];
+    options[0].value = "";
+    state.services.forEach(function (s) {
+      if (!s.enabled) return;
+      var option = h("option", null, s.prefix + " · " + s.name);
+      option.value = String(s.id);
+      options.push(option);
+    });
+    replaceChildren(select, options);
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+
+  /** The time choice of the booking form: the day's slot starts, each with how full it is
+   *  (known for the day the list shows; the form's day and the list's day go together). */
+  function renderSlotChoice() {
+    var select = $("ap-slot");
+    var chosen = select.value;
+    var day = $("ap-form-day").value;
+    var r = rules();
+    var shown = state.appointments && state.appointments.day === day ? state.appointments : null;
+    var taken = {};
+    if (shown) {
+      shown.appointments.forEach(function (a) {
+        if (ACTIVE[a.status]) taken[a.slot] = (taken[a.slot] || 0) + 1;
+      });
+    }
+    var room = slotCapacity(r);
+    var starts = DAY_RE.test(day) ? slotStarts(day, r.slot_minutes || 20) : [];
+    var firstFree = -1;
+    var options = starts.map(function (m, index) {
+      var slot = hhmm(m);
+      var n = taken[slot] || 0;
+      var full = shown && room && n >= room;
+      var text = t("ap_slot_free", { slot: slot });
+      if (full) text = t("ap_slot_full", { slot: slot });
+      else if (shown && n) text = t("ap_slot_taken", { slot: slot, n: n, of: room });
+      if (!full && firstFree < 0) firstFree = index;
+      var option = h("option", null, shown ? text : slot);
+      option.value = slot;
+      return option;
+    });
+    if (!options.length) {
+      var closed = h("option", null, t("ap_closed_day"));
+      closed.value = "";
+      options.push(closed);
+    }
+    replaceChildren(select, options);
+    select.value = chosen;
+    // Keep the admin's choice; else offer the first slot with room.
+    if (!chosen || select.selectedIndex < 0 || select.value !== chosen) {
+      select.selectedIndex = Math.max(firstFree, 0);
+    }
+  }
+
+  /** Day and time of a server message ("2027-03-30 09:20 …") in German. */
+  function messageParams(params) {
+    var out = {};
+    Object.keys(params).forEach(function (key) {
+      var value = params[key];
+      out[key] = key === "day" && DAY_RE.test(value) ? dateDe(value) : value;
+    });
+    return out;
+  }
+
+  // The server explains a refused booking in English (for developers and the log); these are
+  // the ones an import can meet, in German. Anything else is shown as the server wrote it.
+  var SERVER_MESSAGES = [
+    [/^Unknown service '(.*)' \(give its number, letter or name\)\.$/, "row_unknown_service", ["service"]],
+    [/^Unknown service (\d+)\.$/, "row_unknown_service", ["service"]],
+    [/^The booking code is not valid/, "row_bad_code", []],
+    [/^The booking code (\S+) is used already\.$/, "row_code_taken", ["code"]],
+    [/^The name is longer than (\d+) characters\.$/, "row_name_long", ["max"]],
+    [/^That day is over\.$/, "row_day_over", []],
+    [/^'(.*)' is not a date/, "row_bad_day", ["day"]],
+    [/^'(.*)' is not a time/, "row_bad_slot", ["slot"]],
+    [/^(\S+) (\S+): the office is closed then\.$/, "row_closed", ["day", "slot"]],
+    [/^(\S+) is no slot start: slots are (\d+) minutes from (\S+)\.$/, "row_off_grid", ["slot", "minutes", "opens"]],
+    [/^(\S+) (\S+): (.+) is fully booked \((\d+) of (\d+): counters serving it\)\.$/, "row_full_service", ["day", "slot", "service", "n", "of"]],
+    [/^(\S+) (\S+) is fully booked \((\d+) of (\d+) appointments\)\.$/, "row_full", ["day", "slot", "n", "of"]],
+  ];
+
+  function germanMessage(message) {
+    var text = String(message || "");
+    for (var i = 0; i < SERVER_MESSAGES.length; i++) {
+      var m = SERVER_MESSAGES[i][0].exec(text);
+      if (!m) continue;
+      var params = {};
+      SERVER_MESSAGES[i][2].forEach(function (name, index) {
+        params[name] = m[index + 1];
+      });
+      return t(SERVER_MESSAGES[i][1], messageParams(params));
+    }
+    return text;
+  }
+
+  /** The German message for a refused booking of ``payload``. */
+  function bookingError(payload) {
+    return function (res) {
+      var b = res.body || {};
+      var where = { day: DAY_RE.test(payload.day) ? dateDe(payload.day) : payload.day, slot: payload.slot };
+      if (b.error === "slot_full") {
+        var service = /: (.+) is fully booked/.exec(b.message || "");
+        return service
+          ? t("slot_full_service", { day: where.day, slot: where.slot, service: service[1] })
+          : t("slot_full", where);
+      }
+      if (b.field === "slot" && res.status === 409) return t("ap_closed");
+      if (b.field === "slot") return t("field_slot", { minutes: rules().slot_minutes });
+      if (b.field === "code" && res.status === 409) return t("ap_code_taken");
+      if (b.field === "name") return t("ap_field_name");
+      if (b.field === "service" || (res.status === 404 && b.service !== undefined)) {
+        return t("field_service");
+      }
+      if (b.field && state.dict["field_" + b.field]) return t("field_" + b.field);
+      return errorText(res);
+    };
+  }
+
+  function figureOf(key, label, value) {
+    var item = figure(key, label, value);
+    item.className += " a-figure-" + key;
+    return item;
+  }
+
+  function renderAppointments() {
+    var view = state.appointments;
+    if (!view) return;
+    var r = view.rules;
+    var capacity = r.counters === null || r.counters === undefined ? "ap_rules_all_counters" : "ap_rules";
+    setText(
+      $("ap-day-text"),
+      longDate(view.day) +
+        " · " +
+        t(capacity, {
+          minutes: r.slot_minutes,
+          counters: r.counters,
+          early: r.early_minutes,
+          grace: r.grace_minutes,
+        })
+    );
+    var count = { booked: 0, checked_in: 0, no_show: 0, cancelled: 0 };
+    view.appointments.forEach(function (a) {
+      var key = a.status === "late" ? "checked_in" : a.status;
+      if (count[key] !== undefined) count[key] += 1;
+    });
+    replaceChildren($("ap-counts"), [
+      figureOf("booked", t("ap_count_booked"), count.booked),
+      figureOf("checked_in", t("ap_count_checked_in"), count.checked_in),
+      figureOf("no_show", t("ap_count_no_show"), count.no_show),
+      figureOf("cancelled", t("ap_count_cancelled"), count.cancelled),
+    ]);
+    $("ap-empty").hidden = view.appointments.length > 0;
+    $("ap-table").hidden = view.appointments.length === 0;
+    replaceChildren(
+      $("ap-list"),
+      view.appointments.map(function (a) {
+        var status = h("span", "a-ap-status", t("ap_status_" + a.status));
+        status.setAttribute("data-status", a.status);
+        var action = "";
+        if (a.status === "booked") {
+          action = button(t("ap_cancel"), "a-btn-danger-outline a-btn-small", function (event) {
+            askCancel(a, event.currentTarget);
+          }, t("ap_cancel_label", { slot: a.slot, code: a.code }));
+        }
+        var tr = row([
+          a.slot,
+          a.service_name || serviceLabel(a.service),
+          h("span", "a-code-cell", a.code),
+          a.name || t("nobody"),
+          status,
+          a.ticket || t("nobody"),
+          action,
+        ]);
+        tr.children[0].className = "a-slot-cell";
+        tr.setAttribute("data-code", a.code);
+        tr.setAttribute("data-status", a.status);
+        if (a.status === "cancelled" || a.status === "no_show") tr.className = "a-disabled-row";
+        return tr;
+      })
+    );
+    renderSlotChoice();
+  }
+
+  function loadAppointments() {
+    var day = $("ap-day").value;
+    if (!DAY_RE.test(day)) {
+      showError($("ap-list-error"), t("field_day"));
+      return Promise.resolve();
+    }
+    return request("GET", "/admin/appointments?day=" + encodeURIComponent(day)).then(function (res) {
+      if (res.status === 401 || res.status === 403) {
+        showLogin(t("error_session"));
+        return;
+      }
+      if ($("ap-day").value !== day) return; // another day was chosen meanwhile
+      if (res.status !== 200) {
+        showError($("ap-list-error"), res.body && res.body.field === "day" ? t("field_day") : errorText(res));
+        return;
+      }
+      showError($("ap-list-error"), "");
+      state.appointments = res.body;
+      renderAppointments();
+    });
+  }
+
+  var appointmentsTimer = null;
+  /** Read the list again soon while the tab is open (many changes come in bursts). */
+  function refreshAppointments() {
+    if ($("panel-appointments").hidden) return;
+    window.clearTimeout(appointmentsTimer);
+    appointmentsTimer = window.setTimeout(loadAppointments, 800);
+  }
+
+  /** Show another day: the list's and the form's day go together. */
+  function chooseDay(day) {
+    $("ap-day").value = day;
+    $("ap-form-day").value = day;
+    renderSlotChoice();
+    loadAppointments();
+  }
+
+  $("ap-day").addEventListener("change", function () {
+    chooseDay($("ap-day").value);
+  });
+
+  $("ap-form-day").addEventListener("change", function () {
+    chooseDay($("ap-form-day").value);
+  });
+
+  $("ap-today").addEventListener("click", function () {
+    chooseDay(today());
+  });
+
+  $("ap-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var payload = {
+      day: $("ap-form-day").value,
+      slot: $("ap-slot").value,
+      service: $("ap-service").value ? Number($("ap-service").value) : null,
+    };
+    var name = $("ap-name").value.trim();
+    if (name) payload.name = name;
+    $("ap-booked").hidden = true;
+    var invalid = !DAY_RE.test(payload.day) ? "field_day" : !payload.slot ? "field_slot" : !payload.service ? "field_service" : null;
+    if (invalid) {
+      showError($("ap-error"), t(invalid, { minutes: rules().slot_minutes }));
+      return;
+    }
+    change("POST", "/admin/appointments", payload, $("ap-error"), $("ap-save"), bookingError(payload)).then(
+      function (res) {
+        if (res.status !== 201) return;
+        var a = res.body;
+        setText(
+          $("ap-booked-text"),
+          t("ap_booked_text", { day: dateDe(a.day), slot: a.slot, service: a.service_name })
+        );
+        setText($("ap-booked-code"), a.code);
+        setText($("ap-booked-hint"), t("ap_booked_hint", { early: rules().early_minutes }));
+        $("ap-booked").hidden = false;
+        $("ap-name").value = "";
+        if (a.day === $("ap-day").value) loadAppointments();
+      }
+    );
+  });
+
+  // Cancelling: after a confirmation, like closing the day.
+  var cancelling = null;
+  function askCancel(a, trigger) {
+    cancelling = { appointment: a, trigger: trigger };
+    setText(
+      $("dlg-cancel-text"),
+      t("ap_cancel_confirm", {
+        day: dateDe(a.day),
+        slot: a.slot,
+        service: a.service_name,
+        code: a.code,
+        name: a.name ? ", " + a.name : "",
+      })
+    );
+    $("dlg-cancel").returnValue = "";
+    $("dlg-cancel").showModal();
+  }
+
+  $("dlg-cancel").addEventListener("close", function () {
+    var pending = cancelling;
+    cancelling = null;
+    if (!pending || $("dlg-cancel").returnValue !== "ok") return;
+    var a = pending.appointment;
+    var notBooked = function (res) {
+      return res.status === 409 ? t("ap_not_booked") : errorText(res);
+    };
+    change("POST", "/admin/appointments/" + a.id + "/cancel", {}, $("ap-list-error"), pending.trigger, notBooked).then(
+      function (res) {
+        if (res.status === 200) notice(t("ap_cancelled", { slot: a.slot, code: a.code }));
+        loadAppointments();
+      }
+    );
+  });
+
+  // Importing a file: all rows or none; a refusal lists every bad row by its line.
+  function importError(res) {
+    var b = res.body || {};
+    if (res.status === 413) return t("ap_file_too_big");
+    if (b.field === "file") return t("field_file");
+    return errorText(res);
+  }
+
+  $("ap-import-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var file = $("ap-file").files && $("ap-file").files[0];
+    $("ap-bad-table").hidden = true;
+    $("ap-import-result").hidden = true;
+    if (!file) {
+      showError($("ap-import-error"), t("field_file"));
+      return;
+    }
+    var form = new FormData();
+    form.append("file", file, file.name);
+    change("POST", "/admin/appointments/import", form, $("ap-import-error"), $("ap-import"), importError).then(
+      function (res) {
+        var b = res.body || {};
+        if (res.status === 400 && b.error === "bad_rows") {
+          var rows = b.rows || [];
+          showError(
+            $("ap-import-error"),
+            rows.length === 1 ? t("ap_import_refused_one") : t("ap_import_refused", { n: rows.length })
+          );
+          replaceChildren(
+            $("ap-bad-rows"),
+            rows.map(function (item) {
+              var tr = row([item.line, germanMessage(item.message)]);
+              tr.children[0].className = "a-num";
+              tr.setAttribute("data-line", item.line);
+              return tr;
+            })
+          );
+          $("ap-bad-table").hidden = false;
+          return;
+        }
+        if (res.status !== 200) return;
+        var days = (b.days || []).map(dateDe).join(", ");
+        var text = !b.imported
+          ? t("ap_imported_none")
+          : b.imported === 1
+            ? t("ap_imported_one", { days: days })
+            : t("ap_imported", { n: b.imported, days: days });
+        setText($("ap-import-result"), text);
+        $("ap-import-result").hidden = false;
+        $("ap-file").value = "";
+        // Show what came in: the day on screen if it got some, else the first day imported.
+        if (b.days && b.days.length && b.days.indexOf($("ap-day").value) < 0) chooseDay(b.days[0]);
+        else loadAppointments();
+      }
+    );
+  });
+
+  $("ap-file").addEventListener("change", function () {
+    showError($("ap-import-error"), "");
+    $("ap-bad-table").hidden = true;
+    $("ap-import-result").hidden = true;
+  });
+
+  (function () {
+    var day = today();
+    $("ap-day").value = day;
+    $("ap-form-day").value = day;
+  })();
 
   // --- services -----------------------------------------------------------------------------
   function renderServices() {

@@ -168,3 +168,34 @@ def test_import_all_or_nothing(day):
     assert r.status_code == 400 and "Datum" in r.json()["message"]
     clerk = day.server.login("clerk1", "secret-1")
     assert clerk.post(url + "/import", files={"file": ("t.csv", good.encode())}).status_code == 403
+
+
+def test_bookings_go_with_their_day_when_it_is_archived(day, tmp_path):
+    import sqlite3
+
+    from tests.conftest import wartemarke
+
+    boss = day.server.login("boss", "secret-boss")
+    url = day.url + "/api/admin/appointments"
+    for slot in ("09:20", "09:40"):
+        r = boss.post(url, json={"day": DAY, "slot": slot, "service": 1, "name": "Frau X"})
+        assert r.status_code == 201
+    day.at("09:10")
+    assert day.check_in(r.json()["code"]).status_code == 201
+    day.server.stop()
+
+    # Days later nobody closed that day: the names go anyway, then the whole day is archived.
+    write_clock_file(day.clock_file, datetime(2027, 4, 12, 8, 0, tzinfo=BERLIN))
+    env = {"WARTEMARKE_CLOCK_FILE": str(day.clock_file)}
+    db = day.server.data_dir / "wartemarke.sqlite3"
+    listed = wartemarke("appointments", "list", "--day", DAY, data_dir=day.server.data_dir, env=env)
+    assert listed.returncode == 0, listed.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM appointments WHERE name IS NOT NULL"
+        ).fetchone() == (0,)
+    done = wartemarke("retention", "--days", "5", data_dir=day.server.data_dir, env=env)
+    assert done.returncode == 0 and "2 bookings" in done.stdout, done.stdout + done.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM appointments").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)

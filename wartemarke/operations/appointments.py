@@ -109,6 +109,14 @@ class AppointmentOps(VisitorOps):
         span = next((s for s in hours.spans_on(day) if s[0] <= slot < s[1]), None)
         if span is None:
             raise Conflict(f"{a.day} {a.slot}: the office is closed then.", field="slot")
+        ends = (slot.hour * 60 + slot.minute + self.rules.slot_minutes) - (
+            span[1].hour * 60 + span[1].minute
+        )
+        if ends > 0:
+            raise Conflict(
+                f"{a.day} {a.slot}: the slot would end after closing ({span[1]:%H:%M}).",
+                field="slot",
+            )
         if not on_grid(slot, span[0], self.rules.slot_minutes):
             raise Invalid(
                 f"{a.slot} is no slot start: slots are {self.rules.slot_minutes} minutes from "
@@ -194,7 +202,8 @@ class AppointmentOps(VisitorOps):
                         raise Invalid("That day is over.", field="day")
                     self._check_booking(tx, a, booked)
                 except DomainError as exc:
-                    problems.append({"line": line, "message": exc.message})
+                    field = exc.details.get("field")
+                    problems.append({"line": line, "field": field, "message": exc.message})
                     continue
                 codes.add(a.code)
                 booked.append(a)
@@ -244,7 +253,6 @@ class AppointmentOps(VisitorOps):
         code = normalise_code(raw_code) if isinstance(raw_code, str) else None
         if code is None:
             raise Invalid("A booking code has 6 letters and digits.", field="code")
-        self.mark_no_shows()
         now = self.clock.now()
         today = self.clock.day(now)
         with self.store.write() as tx:
@@ -317,9 +325,13 @@ class AppointmentOps(VisitorOps):
 
     # --- missed slots ---------------------------------------------------------------------
     def mark_no_shows(self) -> int:
-        """Booked appointments whose check-in time has run out become no-shows."""
+        """Booked appointments whose check-in time has run out become no-shows; the names of
+        past days' bookings go, even if nobody closed those days."""
         now = self.clock.now()
         today = self.clock.day(now)
+        yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+        with self.store.write(publish=False) as tx:
+            tx.forget_names(yesterday)
         grace = timedelta(minutes=self.rules.grace_minutes)
         with self.store.read() as tx:
             due = [
