@@ -1,4 +1,5 @@
-"""The touchscreen kiosk: a walk-in visitor picks a service and gets a ticket."""
+"""The touchscreen kiosk: a walk-in visitor picks a service and gets a ticket; a visitor with
+an appointment checks in with the booking code (typed, or scanned from the confirmation)."""
 
 import functools
 import json
@@ -7,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template
 
 from ..districts import KNOWN_QUARTERS
+from ..domain.appointments import ACTIVE, CODE_ALPHABET, CODE_LENGTH
 
 LANGUAGES = ("de", "en")
 
@@ -31,6 +33,15 @@ def texts() -> dict:
     return {lang: json.loads((folder / f"{lang}.json").read_text("utf-8")) for lang in LANGUAGES}
 
 
+def appointments_today(state) -> bool:
+    """Whether today has bookings that are still to come or checked in (not cancelled, missed or
+    late): only then does the kiosk offer "Ich habe einen Termin" and take scanned codes.
+    Decided when the page is rendered."""
+    day = state.clock.day()
+    with state.store.read() as tx:
+        return any(tx.appointments(day, status=status) for status in ACTIVE)
+
+
 @bp.get("/")
 def page():
     state = current_app.extensions["wartemarke"]
@@ -40,6 +51,9 @@ def page():
         ask_district=state.settings.site.ask_district,
         districts=KNOWN_QUARTERS,
         texts=texts(),
+        appointments=appointments_today(state),
+        code_alphabet=CODE_ALPHABET,
+        code_length=CODE_LENGTH,
     )
 
 

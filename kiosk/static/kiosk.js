@@ -7,6 +7,11 @@
  * localStorage). One request at a time: a tap while a request is in flight or while the
  * confirmation is up never issues a second ticket.
  *
+ * Appointments (only on days with bookings, <body data-appointments="true">): "Ich habe einen
+ * Termin" opens the check-in screen, where the booking code is typed on the on-screen keypad or a
+ * keyboard; a barcode scanner (a USB keyboard that types fast, then Enter) checks in at once from
+ * the start and the check-in screen. POST /api/checkin; the ticket shows on the confirmation.
+ *
  * Texts come from static/i18n/<lang>.json (one file per language, listed in <body
  * data-languages>); plural forms follow Intl.PluralRules ("zero" is used for 0 when given).
  * Everything from the server is written with textContent. No inline scripts or styles (CSP).
@@ -53,6 +58,12 @@
     mode: body.getAttribute("data-mode") || "kiosk",
     // The optional question for the home Stadtbezirk on the confirmation (site file).
     askDistrict: body.getAttribute("data-ask-district") === "true",
+    // Today has bookings: the check-in screen exists and scanned codes are taken.
+    appointments: body.getAttribute("data-appointments") === "true",
+    codeAlphabet: (body.getAttribute("data-code-alphabet") || "").toUpperCase(),
+    codeLength: Math.max(1, Number(body.getAttribute("data-code-length")) || 6),
+    // A scanner types its keys at most this far apart; a person never six keys in a row.
+    scanGapMs: setting("scan_gap_ms", 50, 10, 500),
   };
   var DISTRICT_EXTRA_SECONDS = 15; // time to read and answer the question
 
@@ -92,6 +103,22 @@
     district: $("ticket-district"),
     districtButtons: $("district-buttons"),
     districtThanks: $("district-thanks"),
+    ticketAgain: $("ticket-again"),
+    ticketAppointment: $("ticket-appointment"),
+    ticketAppointmentText: $("ticket-appointment-text"),
+    appointmentOpen: $("appointment-open"),
+    checkin: $("screen-checkin"),
+    checkinTitle: $("checkin-title"),
+    checkinCode: $("checkin-code"),
+    checkinCodeText: $("checkin-code-text"),
+    checkinLive: $("checkin-live"),
+    checkinMessage: $("checkin-message"),
+    checkinMessageText: $("checkin-message-text"),
+    keypad: $("keypad"),
+    checkinDelete: $("checkin-delete"),
+    checkinCancel: $("checkin-cancel"),
+    checkinSubmit: $("checkin-submit"),
+    checkinSubmitText: $("checkin-submit-text"),
   };
 
   // --- state --------------------------------------------------------------------------------
@@ -110,8 +137,19 @@
     message: null, // {key, kind}
     lastTouch: Date.now(),
     retrying: false, // waiting to try once more after a 429
+    // The check-in screen: open, the code typed so far, a request in flight, its message
+    // ({key, values, kind}: re-rendered when the language changes).
+    checkin: { open: false, code: "", busy: false, pending: false, message: null },
   };
-  var timers = { pending: 0, message: 0, countdown: 0, retry: 0, offline: 0 };
+  var timers = {
+    pending: 0,
+    message: 0,
+    countdown: 0,
+    retry: 0,
+    offline: 0,
+    checkin: 0,
+    checkinPending: 0,
+  };
   var cards = {}; // service id -> card elements
 
   // --- device id ----------------------------------------------------------------------------
@@ -291,6 +329,7 @@
     render();
     if (state.ticket) renderTicket();
     renderMessage();
+    renderCheckin();
   }
 
   function renderLanguageButtons() {
@@ -440,10 +479,17 @@
   }
 
   function showScreen() {
-    var screen = state.ticket ? "ticket" : venueClosed() ? "closed" : "start";
+    var screen = state.ticket
+      ? "ticket"
+      : state.checkin.open
+        ? "checkin"
+        : venueClosed()
+          ? "closed"
+          : "start";
     el.start.hidden = screen !== "start";
     el.closed.hidden = screen !== "closed";
     el.ticket.hidden = screen !== "ticket";
+    if (el.checkin) el.checkin.hidden = screen !== "checkin";
     el.app.setAttribute("data-screen", screen);
     fitLayout();
   }
@@ -692,12 +738,29 @@
     setText(el.ticketService, serviceName);
     el.ticketService.hidden = !serviceName;
 
+    // A checked-in appointment: its time instead of the queue's figures (it is called at its
+    // slot, not in turn); a late one has a walk-in number, with the figures, and says why.
+    var appointment = appointmentOf(ticket);
+    var onTime = Boolean(appointment && !appointment.late);
+    var note = "";
+    if (appointment && appointment.slot) {
+      note = t(appointment.late ? "appointment_late" : "appointment_slot", {
+        time: appointment.slot,
+      });
+    }
+    if (el.ticketAppointment) {
+      setText(el.ticketAppointmentText, note || "");
+      el.ticketAppointment.hidden = !note;
+      el.ticketAppointment.setAttribute("data-kind", onTime ? "slot" : "late");
+    }
+    if (el.ticketAgain) el.ticketAgain.hidden = !(appointment && ticket.print === "not_again");
+
     var ahead = typeof ticket.people_ahead === "number" ? ticket.people_ahead : null;
     if (ahead !== null) setText(el.ticketAhead, plural("ahead", ahead));
-    el.ticketAhead.parentNode.hidden = ahead === null;
+    el.ticketAhead.parentNode.hidden = ahead === null || onTime;
     var wait = formatWait(ticket.estimated_wait_min);
     if (wait !== undefined) setText(el.ticketWait, wait);
-    el.ticketWait.parentNode.hidden = wait === undefined;
+    el.ticketWait.parentNode.hidden = wait === undefined || onTime;
 
     el.qr.alt = t("qr_alt") || "";
     var print = ticket.print;
@@ -707,6 +770,13 @@
     if (print === "printer_unavailable") setText(el.printText, t("printer_unavailable"));
     el.app.classList.toggle("is-printer-down", print === "printer_unavailable");
     renderCountdown();
+  }
+
+  /** The ticket's appointment after a check-in ({slot, late}), else null. */
+  function appointmentOf(ticket) {
+    var a = ticket && ticket.appointment;
+    if (!a || typeof a !== "object") return null;
+    return { slot: typeof a.slot === "string" ? a.slot : "", late: a.late === true };
   }
 
   /** The number as big as the stylesheet says, but never cut off (long numbers, narrow screens). */
@@ -790,6 +860,351 @@
     });
   }
 
+  // --- appointments: check-in with the booking code -----------------------------------------
+  // Only on days with bookings (<body data-appointments="true">). The code is typed on the
+  // keypad or a keyboard, or comes from a barcode scanner: a USB keyboard that types the whole
+  // code within milliseconds and presses Enter. Such a burst checks in at once from the start or
+  // the check-in screen; slower typing is a person's. Nothing else takes keys from anyone.
+  var CHECKIN_IDLE_SECONDS = 60; // an entry nobody finishes goes back to the start
+  var SCAN_END_MS = 300; // the scanner's Enter (or Tab) after its last key
+  var SCAN_MAX = 200;
+  var FINAL_STATUSES = { done: 1, no_show: 1, cancelled: 1 };
+  // The printable keys of the current burst and when each came (event.timeStamp); a pause of
+  // more than four gaps starts a new one (one hiccup of a busy machine does not).
+  var scan = { keys: [], times: [] };
+
+  function checkinOffered() {
+    return Boolean(config.appointments && el.checkin && config.codeAlphabet);
+  }
+
+  /** What was typed or scanned → the code as the server reads it (domain/appointments.py:
+   * upper case, anything up to the last ":" dropped, spaces and dashes forgiven), else null. */
+  function normaliseCode(scanned) {
+    var code = String(scanned || "")
+      .trim()
+      .toUpperCase();
+    var colon = code.lastIndexOf(":");
+    if (colon >= 0) code = code.slice(colon + 1);
+    code = code.replace(/[\s\-_.:/]+/g, "");
+    if (code.length !== config.codeLength) return null;
+    for (var i = 0; i < code.length; i++) {
+      if (config.codeAlphabet.indexOf(code.charAt(i)) < 0) return null;
+    }
+    return code;
+  }
+
+  /** "2027-03-31" in the visitor's language ("31.03.2027", "31 March 2027"). */
+  function formatDay(day) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day || ""));
+    if (!m) return String(day || "");
+    var options = raw("_date");
+    if (!options || typeof options !== "object") {
+      options = { day: "2-digit", month: "2-digit", year: "numeric" };
+    }
+    try {
+      var date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+      var utc = Object.assign({}, options, { timeZone: "UTC" });
+      return new Intl.DateTimeFormat(locale(), utc).format(date);
+    } catch (err) {
+      return m[3] + "." + m[2] + "." + m[1];
+    }
+  }
+
+  function resetCheckin(open) {
+    var c = state.checkin;
+    window.clearTimeout(timers.checkin);
+    window.clearTimeout(timers.checkinPending);
+    c.open = open;
+    c.code = "";
+    c.busy = false;
+    c.pending = false;
+    c.message = null;
+  }
+
+  function openCheckin() {
+    if (!checkinOffered() || state.ticket || state.locked) return false;
+    hideMessage();
+    resetCheckin(true);
+    renderCheckin();
+    showScreen();
+    armCheckinTimer();
+    el.checkinTitle.focus({ preventScroll: true });
+    return true;
+  }
+
+  function onAppointmentTap() {
+    state.lastTouch = Date.now();
+    if (Date.now() < state.guardUntil) return;
+    openCheckin();
+  }
+
+  /** Back to the start (Abbrechen, Escape, or nobody there any more). */
+  function closeCheckin() {
+    if (!state.checkin.open || state.checkin.busy) return;
+    resetCheckin(false);
+    unlock();
+    state.guardUntil = Date.now() + AFTER_RETURN_GUARD_MS; // a quick tap must not hit a service
+    renderCheckin();
+    showScreen();
+    if (el.appointmentOpen && !el.start.hidden) el.appointmentOpen.focus({ preventScroll: true });
+  }
+
+  /** Nobody typing: back to the start after a while; a result is up as long as a ticket is. */
+  function armCheckinTimer() {
+    window.clearTimeout(timers.checkin);
+    var c = state.checkin;
+    if (!c.open || c.busy) return;
+    var seconds = c.message
+      ? config.confirmSeconds
+      : Math.min(CHECKIN_IDLE_SECONDS, config.idleSeconds);
+    timers.checkin = window.setTimeout(closeCheckin, seconds * 1000);
+  }
+
+  function typeKey(key) {
+    var c = state.checkin;
+    if (!c.open || c.busy) return false;
+    var ch = String(key).toUpperCase();
+    if (ch.length !== 1 || config.codeAlphabet.indexOf(ch) < 0) return false;
+    if (c.code.length >= config.codeLength) return false;
+    c.code += ch;
+    c.message = null;
+    renderCheckin(true);
+    armCheckinTimer();
+    return true;
+  }
+
+  function deleteKey() {
+    var c = state.checkin;
+    if (!c.open || c.busy || !c.code) return;
+    c.code = c.code.slice(0, -1);
+    c.message = null;
+    renderCheckin(true);
+    armCheckinTimer();
+  }
+
+  /** Check in with the typed code, or with a scan's whole text (the server forgives its noise
+   * and reads the code after a "PREFIX:"). One request at a time. */
+  function submitCheckin(scanned) {
+    var c = state.checkin;
+    if (!c.open || c.busy || state.locked) return;
+    if (scanned === undefined && c.code.length !== config.codeLength) return;
+    var code = scanned === undefined ? c.code : scanned;
+    c.busy = true;
+    c.message = null;
+    state.locked = true;
+    el.app.classList.add("is-locked");
+    window.clearTimeout(timers.checkin);
+    window.clearTimeout(timers.checkinPending);
+    timers.checkinPending = window.setTimeout(function () {
+      if (!c.busy) return;
+      c.pending = true;
+      renderCheckin();
+    }, PENDING_VISUAL_DELAY_MS);
+    renderCheckin();
+    sendCheckin(code, 0);
+  }
+
+  function sendCheckin(code, attempt) {
+    post(config.api + "/checkin", { code: code, lang: state.lang })
+      .then(function (answer) {
+        onCheckinAnswer(code, attempt, answer);
+      }, onCheckinNoAnswer)
+      .catch(function (err) {
+        if (window.console) window.console.error("kiosk: check-in answer not shown", err);
+        if (!state.ticket) checkinFailed("error");
+      });
+  }
+
+  function str(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  function onCheckinAnswer(code, attempt, answer) {
+    if (!state.checkin.open) return;
+    var data = answer.body && typeof answer.body === "object" ? answer.body : {};
+    var status = answer.status;
+    if ((status === 201 || status === 200) && typeof data.number === "string") {
+      if (status === 200 && FINAL_STATUSES[data.status]) {
+        checkinFailed("checkin_finished"); // served (or gone) already: staff can help
+        return;
+      }
+      resetCheckin(false); // the ticket is up; the kiosk stays locked until it goes
+      renderCheckin();
+      showTicket(data, findService(String(data.service)));
+    } else if (status === 429 && attempt === 0) {
+      state.checkin.message = { key: "slow_down", kind: "info" };
+      renderCheckin();
+      timers.retry = window.setTimeout(function () {
+        sendCheckin(code, 1);
+      }, retryAfterSeconds(answer) * 1000);
+    } else if (status === 429) {
+      checkinFailed("try_again", "info");
+    } else if (status === 404 && data.error === "unknown_code") {
+      checkinFailed("checkin_unknown");
+    } else if (status === 400) {
+      checkinFailed("checkin_invalid");
+    } else if (status === 409 && data.error === "too_early") {
+      checkinFailed("checkin_too_early", "info", {
+        slot: str(data.slot),
+        time: str(data.check_in_from),
+      });
+    } else if (status === 409 && data.error === "wrong_day") {
+      checkinFailed("checkin_wrong_day", "info", { day: str(data.day) });
+    } else if (status === 409 && data.error === "cancelled") {
+      checkinFailed("checkin_cancelled");
+    } else {
+      checkinFailed("error");
+    }
+  }
+
+  /** No answer: the server is away (restarting, network). The code stays for another try. */
+  function onCheckinNoAnswer() {
+    if (state.checkin.open) checkinFailed("connecting", "connection");
+  }
+
+  /** No ticket: a message in plain words; the code stays, to be corrected or sent again. */
+  function checkinFailed(key, kind, values) {
+    var c = state.checkin;
+    window.clearTimeout(timers.checkinPending);
+    c.busy = false;
+    c.pending = false;
+    c.message = { key: key, kind: kind || "error", values: values || null };
+    unlock();
+    renderCheckin();
+    armCheckinTimer();
+  }
+
+  function checkinMessageText(message) {
+    var values = message.values || {};
+    if (message.key === "checkin_wrong_day") values = { date: formatDay(values.day) };
+    return t(message.key, values);
+  }
+
+  /** The check-in screen from state.checkin; ``typed``: announce the code to screen readers. */
+  function renderCheckin(typed) {
+    if (!el.checkin) return;
+    var c = state.checkin;
+    var boxes = el.checkinCode.querySelectorAll(".k-code-box");
+    for (var i = 0; i < boxes.length; i++) {
+      var ch = c.code.charAt(i);
+      setText(boxes[i], ch);
+      boxes[i].classList.toggle("is-filled", ch !== "");
+      boxes[i].classList.toggle("is-current", i === c.code.length && !c.busy);
+    }
+    el.checkinCode.setAttribute("data-length", String(c.code.length));
+    var spoken = c.code
+      ? t("checkin_code_typed", {
+          code: c.code.split("").join(" "),
+          n: formatNumber(c.code.length),
+          total: formatNumber(config.codeLength),
+        })
+      : t("checkin_code_empty");
+    setText(el.checkinCodeText, spoken);
+    if (typed) setText(el.checkinLive, spoken);
+    if (!c.open) setText(el.checkinLive, "");
+
+    el.checkinSubmit.disabled = c.busy || c.code.length !== config.codeLength;
+    el.checkinSubmit.classList.toggle("is-pending", c.pending);
+    el.checkinSubmit.setAttribute("aria-busy", c.busy ? "true" : "false");
+    setText(el.checkinSubmitText, t(c.pending ? "checkin_pending" : "checkin_submit"));
+    el.checkinDelete.disabled = c.busy || !c.code;
+    el.checkinCancel.disabled = c.busy;
+    el.checkin.classList.toggle("is-busy", c.busy);
+
+    var message = c.message;
+    var wasHidden = el.checkinMessage.hidden;
+    el.checkinMessage.hidden = !message;
+    if (message) {
+      el.checkinMessage.setAttribute("data-kind", message.kind);
+      setText(el.checkinMessageText, checkinMessageText(message));
+    }
+    if (c.open && wasHidden !== el.checkinMessage.hidden) fitLayout();
+  }
+
+  function forgetScan() {
+    scan.keys = [];
+    scan.times = [];
+  }
+
+  /** The keys just typed if a scanner typed them: at least a code's length of them, on average
+   * at most scanGapMs apart, and Enter (at ``at``) right after the last; else null. A person
+   * does not type six keys 50 ms apart. */
+  function scannedText(at) {
+    var n = scan.times.length;
+    if (n < config.codeLength || at - scan.times[n - 1] > SCAN_END_MS) return null;
+    for (var i = 0; i <= n - config.codeLength; i++) {
+      // The longest run of keys before Enter that came fast enough.
+      if ((scan.times[n - 1] - scan.times[i]) / (n - 1 - i) <= config.scanGapMs) {
+        return scan.keys.slice(i).join("");
+      }
+    }
+    return null;
+  }
+
+  /** A scanner's burst: check in at once, from the start or the check-in screen. */
+  function onScanned(burst) {
+    if (state.ticket || state.locked || state.checkin.busy) return;
+    if (!state.checkin.open && !openCheckin()) return;
+    state.checkin.code = normaliseCode(burst) || "";
+    submitCheckin(burst);
+  }
+
+  function inTextField(target) {
+    return Boolean(
+      target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))
+    );
+  }
+
+  function onKeyDown(event) {
+    if (event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (inTextField(event.target)) return;
+    var screen = el.app.getAttribute("data-screen");
+    if (screen !== "start" && screen !== "checkin") {
+      forgetScan();
+      return;
+    }
+    var key = event.key || "";
+    var at = event.timeStamp || window.performance.now();
+    if (key.length === 1) {
+      var last = scan.times.length ? scan.times[scan.times.length - 1] : -Infinity;
+      if (at - last > config.scanGapMs * 4 || scan.keys.length >= SCAN_MAX) forgetScan();
+      scan.keys.push(key);
+      scan.times.push(at);
+      state.lastTouch = Date.now();
+      // A person typing the code on a keyboard (a scan's keys land here too, then Enter).
+      if (screen === "checkin" && key !== " " && typeKey(key)) event.preventDefault();
+      return;
+    }
+    if (key === "Enter" || key === "Tab") {
+      var burst = scannedText(at);
+      forgetScan();
+      if (burst !== null) {
+        // Six keys and more, each within milliseconds: a scanner. Its Enter must not also
+        // press the button that happens to have the focus (a service: a walk-in ticket).
+        event.preventDefault();
+        event.stopPropagation();
+        onScanned(burst);
+        return;
+      }
+      if (key !== "Enter" || screen !== "checkin") return;
+      var focused = document.activeElement;
+      if (focused && focused.tagName === "BUTTON") return; // Enter presses it, as everywhere
+      if (state.checkin.code.length === config.codeLength) {
+        event.preventDefault();
+        submitCheckin();
+      }
+      return;
+    }
+    if (screen !== "checkin") return;
+    if (key === "Backspace") {
+      event.preventDefault();
+      deleteKey();
+    } else if (key === "Escape") {
+      event.preventDefault();
+      closeCheckin();
+    }
+  }
+
   // --- connection ---------------------------------------------------------------------------
   function onStatus(status) {
     state.status = status;
@@ -837,6 +1252,23 @@
 
   // --- wiring -------------------------------------------------------------------------------
   el.done.addEventListener("click", backToStart);
+  if (checkinOffered()) {
+    if (el.appointmentOpen) el.appointmentOpen.addEventListener("click", onAppointmentTap);
+    el.keypad.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button[data-key]") : null;
+      if (button) typeKey(button.getAttribute("data-key"));
+    });
+    el.checkinDelete.addEventListener("click", deleteKey);
+    el.checkinCancel.addEventListener("click", closeCheckin);
+    el.checkinSubmit.addEventListener("click", function () {
+      submitCheckin();
+    });
+    // Taps do not move the focus: Enter on a keyboard keeps meaning "Einchecken".
+    el.checkin.addEventListener("mousedown", function (event) {
+      if (event.target.closest && event.target.closest("button")) event.preventDefault();
+    });
+    window.addEventListener("keydown", onKeyDown, true);
+  }
   if (el.districtButtons) el.districtButtons.addEventListener("click", onDistrictTap);
   window.addEventListener("resize", function () {
     fitLayout();
@@ -864,7 +1296,7 @@
 
   // Back to the default language when a visitor walked away from the start screen.
   window.setInterval(function () {
-    if (state.ticket || state.lang === defaultLang) return;
+    if (state.ticket || state.checkin.open || state.lang === defaultLang) return;
     if (Date.now() - state.lastTouch > config.idleSeconds * 1000) setLanguage(defaultLang);
   }, 5000);
 

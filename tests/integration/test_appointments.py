@@ -199,3 +199,22 @@ def test_bookings_go_with_their_day_when_it_is_archived(day, tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM appointments").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+
+
+def test_late_check_in_when_walk_ins_are_closed(day):
+    boss = day.server.login("boss", "secret-boss")
+    url = day.url + "/api/admin/appointments"
+    late = boss.post(url, json={"day": DAY, "slot": "15:40", "service": 3}).json()
+    gone = boss.post(url, json={"day": "2027-04-02", "slot": "09:00", "service": 3}).json()
+    boss.post(f"{url}/{gone['id']}/cancel")
+    day.at("16:05")  # 25 minutes after the slot, and the office closed at 16:00
+    r = day.check_in(late["code"])
+    assert r.status_code == 409 and r.json()["error"] == "late_and_closed"
+    assert r.json()["availability"] == "outside_hours"
+    r = day.check_in(gone["code"])  # cancelled says so, whatever its day
+    assert r.status_code == 409 and r.json()["error"] == "cancelled"
+    # A mistyped code costs the kiosk nothing: check-in is not paced like tickets.
+    kiosk = {"X-Wartemarke-Device": "kiosk-entrance-1"}
+    for _ in range(6):
+        r = requests.post(day.url + "/api/checkin", json={"code": "ZZZZZZ"}, headers=kiosk)
+        assert r.status_code == 404

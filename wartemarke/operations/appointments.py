@@ -25,7 +25,7 @@ from ..domain.hours import OpeningHours
 from ..domain.model import Conflict, DomainError, Invalid, NotFound, Transition
 from ..store.repository import Tx
 from .common import Actor, QueueFigures, iso
-from .visitors import VisitorOps
+from .visitors import CLOSED_MESSAGES, VisitorOps
 
 MAX_NAME = 128
 
@@ -259,12 +259,12 @@ class AppointmentOps(VisitorOps):
             a = tx.appointment_by_code(code)
             if a is None:
                 raise NotFound("Unknown booking code.", error="unknown_code")
+            if a.status == CANCELLED:
+                raise Conflict("This appointment was cancelled.", error="cancelled")
             if a.day != today:
                 raise Conflict(
                     f"This appointment is on {a.day}, not today.", error="wrong_day", day=a.day
                 )
-            if a.status == CANCELLED:
-                raise Conflict("This appointment was cancelled.", error="cancelled")
             if a.ticket_id is not None:  # checked in before: the same ticket again
                 ticket = tx.ticket(a.ticket_id)
                 body = self._status_view(tx, ticket, self._figures(tx))
@@ -285,6 +285,21 @@ class AppointmentOps(VisitorOps):
                     slot=a.slot,
                 )
             service = tx.service(a.service_id)
+            if service is None or not service.enabled:
+                raise Conflict(
+                    "This service is not offered today; please ask our staff.",
+                    error="service_unavailable",
+                )
+            if now > closes:
+                # Too late for the slot: a walk-in ticket, if walk-ins can still get one.
+                available = self._figures(tx).availability(service)
+                if not available.open:
+                    raise Conflict(
+                        CLOSED_MESSAGES[available.state].format(service=service.name),
+                        error="late_and_closed",
+                        availability=available.state,
+                        slot=a.slot,
+                    )
             if now <= closes:
                 issued = self._add_ticket(
                     tx,
