@@ -48,6 +48,7 @@ def _range_stats():
     from ..stats import collect, parse_range
 
     ops = current_app.extensions["wartemarke"].ops
+    ops.mark_no_shows()  # missed slots are counted up to now
     try:
         first, last = parse_range(request.args.get("from"), request.args.get("to"), ops.clock.day())
     except ValueError as exc:

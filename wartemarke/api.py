@@ -265,6 +265,7 @@ def stats():
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     event = request.args.get("event")
+    o.mark_no_shows()  # missed slots are counted up to now
     return jsonify(collect(o.store, first, last, o.clock.tz, event=event))
 
 

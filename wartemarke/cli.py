@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--table",
-        choices=["events", "by_service", "by_hour", "by_day", "by_event"],
+        choices=["events", "by_service", "by_hour", "by_day", "by_event", "appointments"],
         default="events",
         help="the table written with --format csv",
     )

@@ -101,7 +101,7 @@ READABLE_VERSIONS = (1, 2)  # version 1: from before pop-ups (see the module doc
 INSTALLATION_KEY = "installation_id"
 INSTALLATION_RE = re.compile(r"^[A-Za-z0-9-]{8,40}$")
 ALL_DAYS = ("0000-01-01", "9999-12-31")
-TABLES = ("events", "by_service", "by_hour", "by_day", "by_event")
+TABLES = ("events", "by_service", "by_hour", "by_day", "by_event", "appointments")
 
 TICKET_FIELDS = (
     "id",
@@ -732,6 +732,25 @@ def stats_tables(
             row["districts"].get(home, 0) for home in homes
         ]
 
+    # Appointments and walk-ins: one row per figure (figure; value), summaries as 4 rows each
+    # (``punctuality_min_median`` …), the two groups prefixed (``walk_ins_issued`` …).
+    booked = stats["appointments"]
+    summary_keys = ("mean", "median", "p90", "n")
+    figures: list[list] = []
+    for name, value in booked.items():
+        if name == "by_service":
+            continue
+        if name in ("walk_ins", "with_appointment"):
+            for key, part in value.items():
+                if isinstance(part, dict):
+                    figures += [[f"{name}_{key}_{k}", part[k]] for k in summary_keys]
+                else:
+                    figures.append([f"{name}_{key}", part])
+        elif isinstance(value, dict):
+            figures += [[f"{name}_{k}", value[k]] for k in summary_keys]
+        else:
+            figures.append([name, value])
+
     return {
         "events": (events_header, events),
         "by_service": (
@@ -750,6 +769,7 @@ def stats_tables(
             + [f"from_{home}" for home in homes],
             [event_row(r) for r in stats["by_event"]],
         ),
+        "appointments": (["figure", "value"], figures),
     }
 
 

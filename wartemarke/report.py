@@ -4,7 +4,9 @@ The charts are drawn here as inline SVG, so the file needs nothing else: no scri
 no images from anywhere. ``wartemarke report`` writes it; the template is
 ``templates/report/report.html``. Besides the totals it has a section per pop-up event
 (``by_event``: its figures, and the visitors' home Stadtbezirke against the venue's own, which
-is marked); with ``--event`` every figure is that event's only (``stats["event"]``).
+is marked); with ``--event`` every figure is that event's only (``stats["event"]``). The section
+"Termine und Laufkundschaft" compares the appointments' tickets with the walk-ins'
+(``stats["appointments"]``).
 """
 
 from __future__ import annotations
@@ -123,6 +125,17 @@ def chart_svg(stats: dict, name: str) -> str:
     return svg.replace("<svg ", '<svg font-family="DejaVu Sans, sans-serif" ', 1)
 
 
+def booked_services(stats: dict) -> list[dict]:
+    """The rows of ``appointments.by_service`` with any appointment (booked, cancelled, checked
+    in, late, missed or an appointment ticket), for the report's table per service."""
+    return [
+        r
+        for r in stats["appointments"]["by_service"]
+        if any(r[k] for k in ("booked", "cancelled", "checked_in", "late", "no_show"))
+        or r["with_appointment"]["issued"]
+    ]
+
+
 def render(stats: dict, venue: str = "", generated: datetime | None = None) -> str:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -139,4 +152,5 @@ def render(stats: dict, venue: str = "", generated: datetime | None = None) -> s
         venue=venue,
         generated=generated.strftime("%d.%m.%Y %H:%M"),
         charts=charts(stats),
+        booked_services=booked_services(stats),
     )

@@ -62,6 +62,31 @@ How each figure comes about (the report's "Methode" section says the same in Ger
   ``first_day``/``last_day``, the ``days`` with data, and the figures of a ``by_day`` row plus
   ``service_min``, ``persons``, ``cases`` and ``districts`` (the visitors' home Stadtbezirke).
   Rows without a pop-up (imported from an installation that had none) have ``id`` null.
+* **Appointments** (``appointments``; the rules are ``domain/appointments.py``) come from the
+  appointments' own events (``APPOINTMENT_KINDS``) and the tickets' "issued" events, which
+  name the appointment and its slot start (``data.appointment``, ``data.due_at``). Like every
+  other event they count on the day they were logged, for the pop-up current then (a
+  check-in: its ticket's): ``booked`` and ``cancelled`` are the bookings and cancellations
+  *made* on the range's days (usually days before the appointment), ``no_show`` the
+  appointments marked missed (at slot + grace when the list or a check-in looks, at the latest
+  when the day is closed). ``checked_in``: check-ins in time, which got an appointment ticket;
+  ``late``: check-ins after slot + grace, which got a walk-in ticket; ``early`` (before the slot
+  start) + ``on_time`` (from the slot start up to slot + grace) = ``checked_in``. ``due`` =
+  checked_in + late + no_show, the appointments whose slot came (not cancelled), and
+  ``no_show_share`` = no_show / due. ``served``: checked-in appointments (late ones too) whose
+  ticket was served. ``punctuality_min``: check-in minus slot start, of every check-in (late
+  ones too), negative = early; signed whole seconds rounded half away from zero
+  (``signed_seconds``); the summaries of negative minutes are rounded half away from zero too.
+  ``wait_after_slot_min``: from the slot start, or the check-in if later, to the first call,
+  per appointment ticket called. ``with_appointment``: the appointment tickets (issued, served,
+  ``wait_min`` as above: from the check-in, so an early check-in's wait includes the time
+  before its slot); ``walk_ins``: all other tickets, late arrivals and those served without a
+  ticket included, so the two add up to ``issued``, ``served`` and ``wait_min``; days archived
+  before appointments existed count wholly as walk-ins. ``walk_ins_turned_away`` =
+  ``turned_away``: "refused" events are written for walk-in tickets only (a check-in logs none).
+  ``by_service``: the same per service: the appointments' counts by the service booked,
+  ``walk_ins`` and ``with_appointment`` as ``by_service`` (issued and wait by the service issued
+  for, served by the one it ended in).
 """
 
 from __future__ import annotations
@@ -71,14 +96,24 @@ import re
 from collections import Counter as Tally
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .districts import OUTSIDE, STADTBEZIRKE, bezirk_of
+from .domain.appointments import LATE, parse_slot
 
 MAX_DAYS = 400
 TURNED_AWAY = ("full", "outside_hours")
+# The appointments' own events (``operations/appointments.py``, the end of the day): the kind
+# and what it counts. A check-in's ``data.status`` tells in time ("checked_in") from "late".
+APPOINTMENT_KINDS = {
+    "appointment_booked": "booked",
+    "appointment_cancelled": "cancelled",
+    "appointment_no_show": "no_show",
+    "appointment_checked_in": "checked_in",
+}
+APPOINTMENT_COUNTS = ("booked", "cancelled", "checked_in", "late", "no_show", "served")
 PERCENTILE_METHOD = "linear interpolation between closest ranks (Hyndman & Fan type 7)"
 UNKNOWN = "unknown"
 AGGREGATE_VERSION = 1
@@ -134,6 +169,15 @@ def whole_seconds(a: datetime, b: datetime) -> int:
     return math.floor((b - a).total_seconds() + 0.5)
 
 
+def signed_seconds(a: datetime, b: datetime) -> int:
+    """The signed duration from ``a`` to ``b`` in whole seconds, exactly (microseconds as
+    integers), rounded half away from zero: 90.5 s early is -91, as 90.5 s late is 91. For
+    ``b >= a`` the same as ``whole_seconds``. For arrivals before a slot (punctuality)."""
+    micro = (b - a) // timedelta(microseconds=1)
+    whole = (abs(micro) + 500_000) // 1_000_000
+    return whole if micro >= 0 else -whole
+
+
 def hist_add(hist: dict[str, int], seconds: int) -> None:
     key = str(seconds)
     hist[key] = hist.get(key, 0) + 1
@@ -141,6 +185,14 @@ def hist_add(hist: dict[str, int], seconds: int) -> None:
 
 def hist_n(hist: dict[str, int]) -> int:
     return sum(hist.values())
+
+
+def hist_minus(hist: dict[str, int], part: dict[str, int]) -> dict[str, int]:
+    """The histogram ``hist`` without the entries of ``part`` (a part of it)."""
+    out = {k: c - part.get(k, 0) for k, c in hist.items()}
+    if any(c < 0 for c in out.values()) or any(c for k, c in part.items() if k not in hist):
+        raise ValueError("not a part of the histogram")
+    return {k: c for k, c in out.items() if c}
 
 
 def hist_quantile(hist: dict[str, int], p: Fraction) -> Fraction | None:
@@ -245,12 +297,47 @@ class Visit:
     finished: datetime | None = None
     counter: int | None = None
     service_s: int | None = None  # whole seconds
+    # An appointment's ticket (its "issued" event names the appointment), due at ``due_at``,
+    # the slot's start.
+    appointment: bool = False
+    due_at: datetime | None = None
 
     @property
     def wait_s(self) -> int | None:
         if self.without_ticket or self.issued_at is None or self.first_call is None:
             return None
         return whole_seconds(self.issued_at, self.first_call)
+
+    @property
+    def wait_after_slot_s(self) -> int | None:
+        """An appointment ticket's wait from its slot's start, or from the check-in if that
+        was later, to the first call (signed: a clerk may call it before its slot by number)."""
+        if not self.appointment or self.due_at is None or self.first_call is None:
+            return None
+        begin = self.due_at if self.issued_at is None else max(self.due_at, self.issued_at)
+        return signed_seconds(begin, self.first_call)
+
+
+def parse_time(value) -> datetime | None:
+    """An ISO 8601 time with zone from an event's data (``"2026-03-30T07:20:00Z"``), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def appointment_start(day, slot, tz: tzinfo) -> datetime | None:
+    """The moment a slot (``"HH:MM"`` of the venue's local ``day``) starts, or None."""
+    start = parse_slot(slot) if isinstance(slot, str) else None
+    if start is None or not isinstance(day, str):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day), start, tz)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -270,6 +357,8 @@ def replay(events: Iterable[dict]) -> tuple[dict[int, Visit], dict[str, _Day]]:
     days: dict[str, _Day] = {}
     for ev in events:
         kind, at, day = ev["kind"], ev["at"], ev["day"]
+        if kind in APPOINTMENT_KINDS:
+            continue  # the appointment's own events: see reduce_day
         d = days.setdefault(day, _Day())
         if kind == "refused":
             if (ev.get("data") or {}).get("availability") in TURNED_AWAY:
@@ -282,8 +371,11 @@ def replay(events: Iterable[dict]) -> tuple[dict[int, Visit], dict[str, _Day]]:
         if v is None:
             v = visits[tid] = Visit(tid, day, service=ev.get("service_id"))
         if kind == "issued":
+            data = ev.get("data") or {}
             v.issued_at, v.issue_service = at, ev.get("service_id")
-            v.without_ticket = bool((ev.get("data") or {}).get("without_ticket"))
+            v.without_ticket = bool(data.get("without_ticket"))
+            v.appointment = data.get("appointment") is not None or bool(data.get("due_at"))
+            v.due_at = parse_time(data.get("due_at"))
             d.issued += 1
         elif kind == "called":
             v.first_call = v.first_call or at
@@ -343,6 +435,15 @@ def _service_entry() -> dict:
     }
 
 
+def _appointment_entry() -> dict:
+    """The appointments' counts of an aggregate, overall or of one service: the appointments'
+    own events (by the service booked) and the appointment tickets (``with_appointment``: issued
+    and wait by the service issued for, served by the one finished in, as ``by_service``)."""
+    return {name: 0 for name in APPOINTMENT_COUNTS} | {
+        "with_appointment": {"issued": 0, "served": 0, "wait": {}}
+    }
+
+
 def reduce_day(
     day: str,
     popup_id: int | None,
@@ -396,9 +497,73 @@ def reduce_day(
         if ev["kind"] in per_hour:
             hour(ev["at"])[per_hour[ev["kind"]]] += 1
 
+    # Appointments: their own events, and the tickets issued for them at check-in.
+    appointments = _appointment_entry() | {
+        "events": 0,
+        "early": 0,
+        "on_time": 0,
+        "punctuality": {},
+        "wait_after_slot": {},
+        "by_service": {},
+    }
+
+    def booked_service(sid) -> dict:
+        return appointments["by_service"].setdefault(str(sid), _appointment_entry())
+
+    def count(name: str, sid) -> None:
+        appointments[name] += 1
+        if sid is not None:
+            booked_service(sid)[name] += 1
+
+    # An appointment marked missed whose visitor came after all (late, the same day) counts
+    # once, as late: its arrival wins over the earlier no-show mark.
+    arrived = {
+        (ev.get("data") or {}).get("appointment")
+        for ev in events
+        if ev["kind"] == "appointment_checked_in"
+    }
+    for ev in events:
+        name = APPOINTMENT_KINDS.get(ev["kind"])
+        if name is None:
+            continue
+        if name == "no_show" and (ev.get("data") or {}).get("appointment") in arrived:
+            continue
+        appointments["events"] += 1
+        data = ev.get("data") or {}
+        sid = ev.get("service_id")
+        if name == "checked_in":
+            # In time (an appointment ticket) or late (a walk-in ticket instead): the status
+            # says, as the check-in window was then. Punctuality: check-in minus slot start.
+            name = "late" if data.get("status") == LATE else "checked_in"
+            start = appointment_start(data.get("day"), data.get("slot"), tz)
+            if start is not None:
+                hist_add(appointments["punctuality"], signed_seconds(start, ev["at"]))
+                if name == "checked_in":
+                    appointments["early" if ev["at"] < start else "on_time"] += 1
+            visit = visits.get(ev.get("ticket_id"))
+            if visit is not None and visit.finished is not None:
+                count("served", sid)
+        count(name, sid)
+
     waiting_left = 0
     for v in visits.values():
         wait_s = v.wait_s
+        if v.appointment and v.issued_at is not None:
+            mine = appointments["with_appointment"]
+            mine["issued"] += 1
+            if wait_s is not None:
+                hist_add(mine["wait"], wait_s)
+            if v.issue_service is not None:
+                per = booked_service(v.issue_service)["with_appointment"]
+                per["issued"] += 1
+                if wait_s is not None:
+                    hist_add(per["wait"], wait_s)
+            if v.finished is not None:
+                mine["served"] += 1
+                if v.service is not None:
+                    booked_service(v.service)["with_appointment"]["served"] += 1
+            if v.wait_after_slot_s is not None:
+                hist_add(appointments["wait_after_slot"], v.wait_after_slot_s)
         if wait_s is not None:
             hist_add(wait, wait_s)
             hist_add(hour(v.issued_at)["wait"], wait_s)
@@ -450,7 +615,8 @@ def reduce_day(
         "version": AGGREGATE_VERSION,
         "day": day,
         "popup_id": popup_id,
-        "events": len(events),
+        # The tickets' events (and refusals): a day with these is a day of operation.
+        "events": sum(1 for ev in events if ev["kind"] not in APPOINTMENT_KINDS),
         "issued": sum(d.issued for d in days.values()),
         "served": len(served),
         "no_show": sum(d.no_show for d in days.values()),
@@ -469,6 +635,7 @@ def reduce_day(
         "by_hour": hours,
         "ratings": ratings,
         "districts": districts,
+        "appointments": appointments,
     }
 
 
@@ -568,6 +735,77 @@ def _popup_info(popup_id: int | None, popups: dict[int, dict]) -> dict:
     }
 
 
+def _share(part: int, whole: int) -> float | None:
+    return round_half_up(Fraction(part, whole), 3) if whole else None
+
+
+def _groups(total: dict, mine: dict, wait: dict[str, int]) -> dict:
+    """``walk_ins`` and ``with_appointment`` of a total (or a service's row) whose appointment
+    tickets are ``mine``: walk-ins are all other tickets, so the two add up to the total (and
+    an aggregate from before appointments existed counts all its tickets as walk-ins)."""
+    mine_wait = mine.get("wait", {})
+    return {
+        "walk_ins": {
+            "issued": total["issued"] - mine.get("issued", 0),
+            "served": total["served"] - mine.get("served", 0),
+            "wait_min": hist_summary(hist_minus(wait, mine_wait)),
+        },
+        "with_appointment": {
+            "issued": mine.get("issued", 0),
+            "served": mine.get("served", 0),
+            "wait_min": hist_summary(mine_wait),
+        },
+    }
+
+
+def _appointment_figures(total: dict, by_service: list[dict], services: dict[int, str]) -> dict:
+    """The ``appointments`` object of the figures from a combined aggregate (see the module's
+    docstring); ``by_service`` are the figures' rows per service, for the walk-ins per service."""
+    agg = _appointment_entry() | total.get("appointments", {})
+    counts = {name: agg[name] for name in APPOINTMENT_COUNTS}
+    due = counts["checked_in"] + counts["late"] + counts["no_show"]
+    rows = agg.get("by_service", {})
+    totals = {row["id"]: row for row in by_service}
+    per_service = []
+    for sid in sorted(set(services) | set(totals) | {int(s) for s in rows}):
+        r = _appointment_entry() | rows.get(str(sid), {})
+        row = totals.get(sid) or {"issued": 0, "served": 0}
+        wait = (total.get("by_service", {}).get(str(sid)) or {}).get("wait", {})
+        per_service.append(
+            {"id": sid, "name": services.get(sid, str(sid))}
+            | {name: r[name] for name in APPOINTMENT_COUNTS}
+            | _groups(row, r["with_appointment"], wait)
+        )
+    issued_served = {"issued": _count(total, "issued"), "served": _count(total, "served")}
+    return {
+        "booked": counts["booked"],
+        "cancelled": counts["cancelled"],
+        "due": due,
+        "checked_in": counts["checked_in"],
+        "early": agg.get("early", 0),
+        "on_time": agg.get("on_time", 0),
+        "late": counts["late"],
+        "no_show": counts["no_show"],
+        "no_show_share": _share(counts["no_show"], due),
+        "served": counts["served"],
+        "punctuality_min": hist_summary(agg.get("punctuality", {})),
+        "wait_after_slot_min": hist_summary(agg.get("wait_after_slot", {})),
+        **_groups(issued_served, agg["with_appointment"], total.get("wait", {})),
+        "walk_ins_turned_away": _count(total, "turned_away"),
+        "by_service": per_service,
+    }
+
+
+def _appointments_only(agg: dict) -> bool:
+    """An aggregate of appointment bookkeeping alone (bookings, cancellations, no-shows logged
+    on a day without tickets): not a day of operation, not a pop-up's row of its own."""
+    return (
+        not agg.get("events")
+        and bool(agg.get("appointments", {}).get("events"))
+        and not any(agg.get("ratings", {}).values())
+    )
+
+
 def merge(
     first: str,
     last: str,
@@ -663,7 +901,8 @@ def merge(
 
     per_popup: dict[int | None, list[dict]] = {}
     for a in aggs:
-        per_popup.setdefault(a.get("popup_id"), []).append(a)
+        if not _appointments_only(a):
+            per_popup.setdefault(a.get("popup_id"), []).append(a)
     by_event = []
     for popup_id, group in per_popup.items():
         e = combine(group)
@@ -731,6 +970,7 @@ def merge(
             "counts": {str(r): n for r, n in ratings.items()},
         },
         "districts": _no_districts() | total.get("districts", {}),
+        "appointments": _appointment_figures(total, by_service, services),
         "method": {
             "percentile": PERCENTILE_METHOD,
             "rounding": "half up, minutes to 1 decimal",

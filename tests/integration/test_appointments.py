@@ -211,6 +211,9 @@ def test_late_check_in_when_walk_ins_are_closed(day):
     r = day.check_in(late["code"])
     assert r.status_code == 409 and r.json()["error"] == "late_and_closed"
     assert r.json()["availability"] == "outside_hours"
+    assert day.check_in(late["code"]).status_code == 409  # again: the same, counted once
+    figures = boss.get(day.url + "/api/stats", params={"from": DAY, "to": DAY}).json()
+    assert figures["turned_away"] == 1 and figures["appointments"]["late"] == 1
     r = day.check_in(gone["code"])  # cancelled says so, whatever its day
     assert r.status_code == 409 and r.json()["error"] == "cancelled"
     # A mistyped code costs the kiosk nothing: check-in is not paced like tickets.

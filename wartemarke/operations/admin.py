@@ -441,7 +441,9 @@ class AdminOps(Base):
                 a.status = NO_SHOW
                 tx.save_appointment(a)
                 data = {"appointment": a.id, "day": a.day, "slot": a.slot, "status": a.status}
-                transition = Transition("appointment_no_show", None, now, None, None, data=data)
+                transition = Transition(
+                    "appointment_no_show", None, now, None, None, service_id=a.service_id, data=data
+                )
                 tx.log(transition, day)
                 counts["appointments_missed"] += 1
             counts["names_deleted"] = tx.forget_names(day)

@@ -275,6 +275,12 @@ class AppointmentOps(VisitorOps):
                     "print": "not_again",
                     "appointment": self._checkin_view(a),
                 }
+            if a.status == LATE:  # came too late before, when walk-ins were closed already
+                raise Conflict(
+                    "Your appointment time has passed and no more numbers are given out today.",
+                    error="late_and_closed",
+                    slot=a.slot,
+                )
             start = slot_start(a.day, a.slot, self.clock.tz)
             opens, closes = check_in_window(self.rules, start)
             if now < opens:
@@ -290,17 +296,35 @@ class AppointmentOps(VisitorOps):
                     "This service is not offered today; please ask our staff.",
                     error="service_unavailable",
                 )
+            refused = None
             if now > closes:
                 # Too late for the slot: a walk-in ticket, if walk-ins can still get one.
                 available = self._figures(tx).availability(service)
                 if not available.open:
-                    raise Conflict(
+                    refused = Conflict(
                         CLOSED_MESSAGES[available.state].format(service=service.name),
                         error="late_and_closed",
                         availability=available.state,
                         slot=a.slot,
                     )
-            if now <= closes:
+            if refused is not None:
+                # They came, late, and walk-ins are closed: counted as late and turned away.
+                a.status, a.checked_in_at = LATE, now
+                tx.save_appointment(a)
+                self._appointment_log(tx, "appointment_checked_in", a, now)
+                tx.log(
+                    Transition(
+                        "refused",
+                        None,
+                        now,
+                        None,
+                        None,
+                        service_id=service.id,
+                        data={"availability": refused.details["availability"]},
+                    ),
+                    today,
+                )
+            elif now <= closes:
                 issued = self._add_ticket(
                     tx,
                     service,
@@ -314,11 +338,14 @@ class AppointmentOps(VisitorOps):
             else:  # too late for the slot: a walk-in ticket instead, so nobody is sent away
                 issued = self._add_ticket(tx, service, now, lang)
                 a.status = LATE
-            a.ticket_id = tx.ticket_by_token(issued.body["token"]).id
-            a.checked_in_at = now
-            tx.save_appointment(a)
-            self._appointment_log(tx, "appointment_checked_in", a, now)
-            issued.body["appointment"] = self._checkin_view(a)
+            if refused is None:
+                a.ticket_id = tx.ticket_by_token(issued.body["token"]).id
+                a.checked_in_at = now
+                tx.save_appointment(a)
+                self._appointment_log(tx, "appointment_checked_in", a, now)
+                issued.body["appointment"] = self._checkin_view(a)
+        if refused is not None:
+            raise refused
         return 201, self._announce(issued)
 
     def _checkin_view(self, a: Appointment) -> dict:

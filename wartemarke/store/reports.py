@@ -19,6 +19,10 @@ from . import schema as s
 from .repository import Tx
 
 # The event kinds the statistics look at; the counter's own events (taken, paused, …) are not.
+# The appointments' events (``stats.APPOINTMENT_KINDS``) carry no ticket, or (a check-in) the
+# ticket it gave, and no personal data: appointment id, day, slot, status. Being statistics,
+# they go into the exchange file too (``exchange.export_data``), so a central installation
+# counts the appointments of a laptop.
 STATS_KINDS = (
     "issued",
     "called",
@@ -30,12 +34,17 @@ STATS_KINDS = (
     "transferred",
     "requeued",
     "refused",
+    "appointment_booked",
+    "appointment_cancelled",
+    "appointment_checked_in",
+    "appointment_no_show",
 )
 
 
 def events(tx: Tx, first: str, last: str) -> list[dict]:
-    """The ticket events of the days ``first``..``last``, in the order they happened, each with
-    the ``popup_id`` of its ticket (of the event itself for refusals)."""
+    """The ticket and appointment events of the days ``first``..``last`` (the day each was
+    logged), in the order they happened, each with the ``popup_id`` of its ticket (of the event
+    itself for refusals and the appointments' events without a ticket)."""
     e, t = s.events, s.tickets
     rows = tx.conn.execute(
         select(
