@@ -18,9 +18,19 @@ def ticket_blocks(ticket: TicketPrint) -> list[Block]:
         Text(ticket.service, bold=True, height=2),
         Text(ticket.issued_at.strftime("%d.%m.%Y %H:%M")),
         Gap(),
-        Text(f"Personen vor Ihnen: {ticket.people_ahead}"),
-        # "ca. 15 Min." stays on one line when the sentence has to wrap
-        Text(f"Geschätzte Wartezeit: ca.{NBSP}{ticket.estimated_wait_min}{NBSP}Min."),
+        *(
+            # An appointment is called at its slot: the queue's figures do not apply.
+            [
+                Text(f"Ihr Termin: {ticket.appointment}{NBSP}Uhr", bold=True),
+                Text("Sie werden zu Ihrer Zeit aufgerufen."),
+            ]
+            if ticket.appointment
+            else [
+                Text(f"Personen vor Ihnen: {ticket.people_ahead}"),
+                # "ca. 15 Min." stays on one line when the sentence has to wrap
+                Text(f"Geschätzte Wartezeit: ca.{NBSP}{ticket.estimated_wait_min}{NBSP}Min."),
+            ]
+        ),
         Gap(),
         Qr(ticket.status_url),
         Gap(),

@@ -40,6 +40,8 @@ class TicketPrint:
     status_url: str
     lines: list[str] = field(default_factory=lambda: list(DEFAULT_LINES))
     paper_mm: int = 80
+    # An appointment's slot ("09:20"): printed instead of the people ahead and the wait.
+    appointment: str | None = None
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:

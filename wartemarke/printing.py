@@ -189,6 +189,7 @@ class Spooler:
             status_url=payload["status_url"],
             paper_mm=self.transport.paper_mm,
             **({"lines": payload["lines"]} if payload.get("lines") else {}),
+            appointment=payload.get("appointment"),
         )
 
     def _publish(self) -> None:

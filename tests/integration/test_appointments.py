@@ -221,3 +221,28 @@ def test_late_check_in_when_walk_ins_are_closed(day):
     for _ in range(6):
         r = requests.post(day.url + "/api/checkin", json={"code": "ZZZZZZ"}, headers=kiosk)
         assert r.status_code == 404
+
+
+def test_an_appointment_ticket_prints_its_slot(make_server, tmp_path):
+    from tests.integration.test_printing import wait_until
+    from wartemarke.printers.decode import decode
+    from wartemarke.printers.virtual_tcp import VirtualPrinter
+
+    clock_file = tmp_path / "clock"
+    write_clock_file(clock_file, datetime(2027, 3, 30, 9, 10, tzinfo=BERLIN))
+    with VirtualPrinter() as printer:
+        server = make_server(
+            site=SITE,
+            extra=["--printer", printer.url],
+            env={"WARTEMARKE_CLOCK_FILE": str(clock_file)},
+        )
+        server.add_users([("boss", "secret-boss", "admin")])
+        boss = server.login("boss", "secret-boss")
+        code = boss.post(
+            server.url + "/api/admin/appointments", json={"day": DAY, "slot": "09:40", "service": 2}
+        ).json()["code"]
+        r = requests.post(server.url + "/api/checkin", json={"code": code})
+        assert r.status_code == 201 and r.json()["print"] == "queued"
+        job = decode(wait_until(lambda: printer.jobs and printer.jobs[0]))
+        assert "T001" in job.text and "Ihr Termin: 09:40" in job.text
+        assert "Personen vor Ihnen" not in job.text and "Reisepass" in job.text

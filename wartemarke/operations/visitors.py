@@ -130,6 +130,8 @@ class VisitorOps(Base):
                 "lang": lang,
                 # The venue's text for the foot of the ticket; absent: the printer's default.
                 "lines": ticket_lines(venue.get("ticket_text")),
+                # An appointment's slot, in the venue's time.
+                "appointment": due_at and self.clock.local(due_at).strftime("%H:%M"),
             }
             tx.add_print_job(ticket, payload, now)
         change = Change(
