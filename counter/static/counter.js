@@ -140,6 +140,8 @@
     ticket: $("current-ticket"),
     ticketNumber: $("ticket-number"),
     ticketService: $("ticket-service"),
+    ticketAppointment: $("ticket-appointment"),
+    ticketAppointmentText: $("ticket-appointment-text"),
     ticketCalled: $("ticket-called"),
     ticketRecalls: $("ticket-recalls"),
     ticketWaited: $("ticket-waited"),
@@ -1588,14 +1590,44 @@
     return state.waiting[String(sid)] || [];
   }
 
-  /** The ticket the next "next" would call: the head of the merged lists, in call order. */
+  /** An appointment ticket's {slot, due_at, due}; null for a walk-in. */
+  function appointmentOf(ticket) {
+    var a = ticket && ticket.appointment;
+    return a && typeof a === "object" && typeof a.slot === "string" ? a : null;
+  }
+
+  /** Its slot has started: the server said so, or the time has come since. */
+  function isDue(ticket) {
+    var a = appointmentOf(ticket);
+    if (!a) return false;
+    var at = parseTime(a.due_at);
+    return Boolean(a.due) || (at !== null && at <= serverNow());
+  }
+
+  /** Due appointments among themselves: the earliest slot, then the earliest check-in. */
+  function dueBefore(a, b) {
+    var da = parseTime(appointmentOf(a).due_at) || 0;
+    var db = parseTime(appointmentOf(b).due_at) || 0;
+    return da !== db ? da < db : before(a, b);
+  }
+
+  /** The ticket the next "next" would call, as domain/appointments.py chooses: a due
+   * appointment first, else the head of the merged walk-in lists in call order; appointments
+   * not yet due wait. (After a run of appointments the server may give a walk-in who waited
+   * long the turn instead; this page does not know the run.) */
   function nextUp() {
-    var best = null;
+    var due = null;
+    var walkIn = null;
     counterServices().forEach(function (s) {
-      var head = waitingFor(s.id)[0];
-      if (head && (!best || before(head, best))) best = head;
+      waitingFor(s.id).forEach(function (ticket) {
+        if (appointmentOf(ticket)) {
+          if (isDue(ticket) && (!due || dueBefore(ticket, due))) due = ticket;
+        } else if (!walkIn || before(ticket, walkIn)) {
+          walkIn = ticket;
+        }
+      });
     });
-    return best;
+    return due || walkIn;
   }
 
   // --- rendering ----------------------------------------------------------------------------
@@ -1810,6 +1842,13 @@
       if (from) serviceText += " · " + t("transferred_from", { service: from.name });
     }
     setText(el.ticketService, serviceText);
+    var appointment = appointmentOf(ticket);
+    show(el.ticketAppointment, Boolean(appointment));
+    setText(
+      el.ticketAppointmentText,
+      appointment ? t("appointment", { slot: appointment.slot }) : ""
+    );
+    el.ticket.classList.toggle("has-appointment", Boolean(appointment));
     var status = ticket.status === "serving" ? "serving" : "called";
     el.currentStatus.setAttribute("data-status", status);
     setText(el.currentStatus, t("status_" + status));
@@ -1938,6 +1977,7 @@
 
         var oldest = null;
         list.forEach(function (ticket) {
+          if (appointmentOf(ticket)) return; // booked: waits for a slot, not in line
           var ms = parseTime(ticket.issued_at);
           if (ms !== null && (oldest === null || ms < oldest)) oldest = ms;
         });
@@ -1978,15 +2018,32 @@
             setText(chip.querySelector(".c-chip-number"), ticket.number);
             var waited = minutesSince(ticket.issued_at);
             var waitText = waited === null ? "" : duration(waited);
-            setText(chip.querySelector(".c-chip-wait"), waitText);
+            var appointment = appointmentOf(ticket);
+            var due = isDue(ticket);
+            var slotText = !appointment
+              ? ""
+              : t(due ? "appointment" : "appointment_from", { slot: appointment.slot });
+            var slot = chip.querySelector(".c-chip-slot");
+            setText(slot, slotText);
+            show(slot, Boolean(appointment));
+            var wait = chip.querySelector(".c-chip-wait");
+            setText(wait, appointment ? "" : waitText);
+            show(wait, !appointment);
             button.setAttribute("data-number", ticket.number);
             button.setAttribute(
               "aria-label",
-              t("chip_label", { number: ticket.number, time: waitText }) +
+              (appointment
+                ? t(due ? "chip_label_appointment" : "chip_label_later", {
+                    number: ticket.number,
+                    slot: appointment.slot,
+                  })
+                : t("chip_label", { number: ticket.number, time: waitText })) +
                 (ticket.priority ? " · " + t("priority") : "")
             );
             button.classList.toggle("is-next", Boolean(up && up.id === ticket.id));
             button.classList.toggle("is-priority", Boolean(ticket.priority));
+            button.classList.toggle("is-appointment", Boolean(appointment));
+            button.classList.toggle("is-later", Boolean(appointment) && !due);
             button.setAttribute("aria-disabled", canAct() ? "false" : "true");
           }
         );

@@ -33,14 +33,14 @@ class Policy:
 
     def __init__(self) -> None:
         self.waiting: list[Waiting] = []
-        self.calls: list[bool] = []  # True: an appointment was called
+        self.calls: dict[int, list[bool]] = {}  # per counter; True: an appointment was called
         self.overrides = 0
 
-    def predict(self, now: datetime) -> str | None:
+    def predict(self, now: datetime, counter: int) -> str | None:
         ready = sorted((w for w in self.waiting if w.due and w.due <= now), key=lambda w: w.due)
         walk_ins = sorted((w for w in self.waiting if w.due is None), key=lambda w: w.queued)
         streak = 0
-        for was_appointment in reversed(self.calls):
+        for was_appointment in reversed(self.calls.get(counter, [])):
             if not was_appointment:
                 break
             streak += 1
@@ -53,10 +53,10 @@ class Policy:
             return ready[0].number
         return walk_ins[0].number if walk_ins else None
 
-    def called(self, number: str) -> None:
+    def called(self, number: str, counter: int) -> None:
         (w,) = [w for w in self.waiting if w.number == number]
         self.waiting.remove(w)
-        self.calls.append(w.due is not None)
+        self.calls.setdefault(counter, []).append(w.due is not None)
 
 
 def test_a_morning_of_appointments_and_walk_ins(make_server, tmp_path):
@@ -130,7 +130,7 @@ def test_a_morning_of_appointments_and_walk_ins(make_server, tmp_path):
                 policy.waiting.append(Waiting(body["number"], now, slot))
         else:
             counter = clerks[arg]
-            expected = policy.predict(now)
+            expected = policy.predict(now, arg)
             counter.post(f"{server.url}/api/counters/{arg}/finish")
             r = counter.post(f"{server.url}/api/counters/{arg}/next")
             assert r.status_code == 200, r.text
@@ -139,7 +139,7 @@ def test_a_morning_of_appointments_and_walk_ins(make_server, tmp_path):
                 f"{hhmm}: counter {arg} called {got}, the policy says {expected}"
             )
             if got:
-                policy.called(got)
+                policy.called(got, arg)
                 checked += 1
 
     assert checked == 12 and not policy.waiting  # everyone was called, in the written order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -173,3 +174,96 @@ def test_close_day_ends_every_open_ticket():
     for final in (waiting, serving):
         with pytest.raises(Conflict):
             final.close_day(at)
+
+
+# --- wait estimates with appointments ----------------------------------------------------------
+
+
+def test_walk_in_wait_counts_the_appointments_that_come_first():
+    # Two walk-ins ahead, 15 minutes each, one counter: 30 minutes without appointments.
+    assert estimate.walk_in_wait_minutes(2, 15, 1) == 30
+    assert estimate.walk_in_wait_minutes(2, 15, 1, [(31, 15)]) == 30  # starts after the turn
+    assert estimate.walk_in_wait_minutes(2, 15, 1, [(30, 15)]) == 45  # starts at the turn
+    # The window grows with the estimate: 10 → 45 minutes, then the one at 40 is inside too.
+    assert estimate.walk_in_wait_minutes(2, 15, 1, [(10, 15), (40, 15)]) == 60
+    assert estimate.walk_in_wait_minutes(2, 15, 1, [(10, 15), (40, 15), (61, 15)]) == 60
+    # Due appointments go first even with nobody ahead; one not yet due does not.
+    assert estimate.walk_in_wait_minutes(0, 15, 2, [(0, 20), (-5, 20)]) == 20
+    assert estimate.walk_in_wait_minutes(0, 15, 2, [(5, 20)]) == 0
+    # Shared over the counters, rounded up; the order given does not matter.
+    assert estimate.walk_in_wait_minutes(3, 15, 2, [(50, 10), (20, 10)]) == 28  # 27.5
+    assert estimate.walk_in_wait_minutes(1, 15, 0, [(0, 15)]) == 30  # no counter: as one
+
+
+def fixed_point(ahead: int, average: float, counters: int, appointments) -> int:
+    """The rule as written in the docstring, by plain iteration."""
+    counters = max(1, counters)
+    wait = ahead * average / counters
+    while True:
+        inside = sum(m for s, m in appointments if s <= wait)
+        again = (ahead * average + inside) / counters
+        if again == wait:
+            return math.ceil(wait) if wait > 0 else 0
+        wait = again
+
+
+appointment_lists = st.lists(
+    st.tuples(st.integers(-30, 300).map(float), st.sampled_from([5.0, 7.5, 10.0, 15.0, 20.0])),
+    max_size=12,
+)
+
+
+@given(
+    st.integers(0, 20),
+    st.sampled_from([5.0, 10.0, 12.5, 15.0]),
+    st.integers(0, 4),
+    appointment_lists,
+)
+def test_walk_in_wait_is_the_least_fixed_point(ahead, average, counters, appointments):
+    got = estimate.walk_in_wait_minutes(ahead, average, counters, appointments)
+    assert got == fixed_point(ahead, average, counters, appointments)
+    assert got == estimate.walk_in_wait_minutes(ahead, average, counters, appointments[::-1])
+    plain = estimate.estimated_wait_minutes(ahead, average, counters)
+    assert estimate.walk_in_wait_minutes(ahead, average, counters) == plain
+    assert got >= plain
+    # Counted ones only: never more than every appointment on top.
+    total = ahead * average + sum(m for _, m in appointments)
+    assert got <= math.ceil(total / max(1, counters))
+
+
+@given(
+    st.integers(0, 20),
+    st.integers(1, 4),
+    appointment_lists,
+    st.tuples(st.integers(-30, 300).map(float), st.sampled_from([5.0, 15.0])),
+)
+def test_walk_in_wait_rises_with_bookings_and_falls_when_one_is_missed(
+    ahead, counters, appointments, extra
+):
+    before = estimate.walk_in_wait_minutes(ahead, 15, counters, appointments)
+    after = estimate.walk_in_wait_minutes(ahead, 15, counters, [*appointments, extra])
+    assert after >= before  # one more booking never shortens the wait ...
+    if extra[0] <= 0:
+        assert after > before  # ... and a due one always lengthens it
+    # A later slot never makes it longer.
+    later = [(s + 30, m) for s, m in appointments]
+    assert estimate.walk_in_wait_minutes(ahead, 15, counters, later) <= before
+
+
+def test_appointment_share_follows_the_counters():
+    c1, c2, c3 = Counter(1, "S1", [1, 2]), Counter(2, "S2", [2]), Counter(3, "S3", [3])
+    counters = [c1, c2, c3]
+    assert estimate.appointment_share(2, 2, counters) == 1
+    assert estimate.appointment_share(2, 1, counters) == 0.5  # one of the two counters for 2
+    assert estimate.appointment_share(1, 2, counters) == 1  # all counters for 1 also serve 2
+    assert estimate.appointment_share(3, 1, counters) == 0
+    assert estimate.appointment_share(4, 1, counters) == 0  # nobody serves 4
+    c1.enabled = False
+    assert estimate.appointment_share(2, 1, counters) == 0
+
+
+def test_minutes_until_a_slot():
+    assert estimate.minutes_until(T0 + timedelta(minutes=20), T0) == 20
+    assert estimate.minutes_until(T0 + timedelta(minutes=19, seconds=1), T0) == 20
+    assert estimate.minutes_until(T0, T0) == 0
+    assert estimate.minutes_until(T0 - timedelta(minutes=5), T0) == 0

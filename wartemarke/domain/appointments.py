@@ -14,10 +14,11 @@ are served from one queue. The rules:
   twice gives the same ticket.
 * **Call order** (``choose``): a due appointment (slot start reached, checked in) goes before
   walk-ins, the earliest slot first; an appointment that is not yet due waits for its slot. So
-  that walk-ins are never starved: after ``walk_in_after`` appointments called in a row, a walk-in
-  who has waited ``walk_in_wait_limit`` minutes or longer goes first. Among walk-ins the usual
-  order holds (priority, then the longest wait: ``policy.queue_order_key``), also for the one
-  that goes first after a streak (the first in that order among those who waited long enough).
+  that walk-ins are never starved: after ``walk_in_after`` appointments called in a row at that
+  counter, a walk-in who has waited ``walk_in_wait_limit`` minutes or longer goes first. Among
+  walk-ins the usual order holds (priority, then the longest wait:
+  ``policy.queue_order_key``), also for the one that goes first after a streak (the first in
+  that order among those who waited long enough).
 * **No-show.** An appointment nobody checked in for by slot start plus ``grace_minutes`` is a
   no-show; its counter time goes to the walk-ins (they are simply called).
 """
@@ -28,7 +29,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from .model import Ticket
 from .policy import queue_order_key
@@ -37,7 +38,8 @@ from .policy import queue_order_key
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-# What a scanner or a person may add around a code: spaces, dashes, a "WM-" style prefix.
+# What a scanner or a person may add around a code: spaces, dashes, dots; and a prefix ending
+# in ":" (e.g. "WARTEMARKE:K7P3QX") is dropped.
 _CODE_NOISE = re.compile(r"[\s\-_.:/]+")
 
 BOOKED, CHECKED_IN, LATE = "booked", "checked_in", "late"
@@ -120,9 +122,14 @@ def capacity(rules: Rules, counters_total: int, counters_for_service: int) -> Ca
 
 
 def check_in_window(rules: Rules, start: datetime) -> tuple[datetime, datetime]:
-    """From when to when a check-in gives an appointment ticket."""
-    return start - timedelta(minutes=rules.early_minutes), start + timedelta(
-        minutes=rules.grace_minutes
+    """From when to when a check-in gives an appointment ticket (in ``start``'s zone).
+
+    Counted in real minutes: arithmetic on an aware datetime moves the wall clock, which
+    makes the window an hour shorter or longer on the nights the clocks change."""
+    real = start.astimezone(UTC)
+    return (
+        (real - timedelta(minutes=rules.early_minutes)).astimezone(start.tzinfo),
+        (real + timedelta(minutes=rules.grace_minutes)).astimezone(start.tzinfo),
     )
 
 

@@ -20,7 +20,7 @@ from ..domain.hours import OpeningHours
 from ..domain.model import Conflict, Counter, Invalid, NotFound, Service, Status, Transition
 from ..sitefile import check_site, write_site
 from ..store.repository import POPUP_FIELDS, Tx
-from .common import Actor, Base, Change, QueueFigures, iso
+from .common import Actor, Base, Change, iso
 
 
 class AdminOps(Base):
@@ -33,7 +33,7 @@ class AdminOps(Base):
         )
 
     def _admin_change(self, tx: Tx, tickets=(), **extra) -> Change:
-        figures = QueueFigures.read(tx, self.clock)
+        figures = self._figures(tx)
         return Change(
             tx.seq,
             self._services_view(figures),

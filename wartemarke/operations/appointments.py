@@ -24,7 +24,7 @@ from ..domain.appointments import (
 from ..domain.hours import OpeningHours
 from ..domain.model import Conflict, DomainError, Invalid, NotFound, Transition
 from ..store.repository import Tx
-from .common import Actor, QueueFigures, iso
+from .common import Actor, iso
 from .visitors import CLOSED_MESSAGES, VisitorOps
 
 MAX_NAME = 128
@@ -361,9 +361,6 @@ class AppointmentOps(VisitorOps):
             "status_url": self.status_url(ticket.token),
             "issued_at": iso(ticket.issued_at),
         }
-
-    def _figures(self, tx: Tx) -> QueueFigures:
-        return QueueFigures.read(tx, self.clock)
 
     # --- missed slots ---------------------------------------------------------------------
     def mark_no_shows(self) -> int:

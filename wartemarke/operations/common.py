@@ -10,10 +10,10 @@ from datetime import datetime, time
 
 from ..clock import Clock
 from ..domain import estimate
-from ..domain.appointments import Rules
+from ..domain.appointments import BOOKED, Rules, check_in_window, slot_start
 from ..domain.hours import Availability, OpeningHours, availability
 from ..domain.model import Counter, NotFound, Service, Status, Ticket
-from ..domain.policy import waiting_in_order
+from ..domain.policy import queue_order_key, waiting_in_order
 from ..store import Store
 from ..store.repository import Tx
 
@@ -35,13 +35,19 @@ class QueueFigures:
 
     services: dict[int, Service]
     counters: list[Counter]
-    waiting: dict[int, int]
+    waiting: dict[int, int]  # every waiting ticket, appointments' included
     averages: dict[int, float]
     hours: OpeningHours
     local: datetime  # now, in the venue's time zone
+    # Today's appointments still to come: the waiting tickets of those checked in, and
+    # (service id, slot start, how many) of the booked ones whose visitor may still check in.
+    appointment_tickets: list[Ticket] = field(default_factory=list)
+    booked: list[tuple[int, datetime, int]] = field(default_factory=list)
+    _upcoming: dict[int, list[tuple[float, float]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def read(cls, tx: Tx, clock: Clock) -> QueueFigures:
+    def read(cls, tx: Tx, clock: Clock, rules: Rules | None = None) -> QueueFigures:
+        """``rules``: the appointments' (their grace time); the default rules without."""
         local = clock.local()
         day = local.date().isoformat()
         services = {s.id: s for s in tx.services()}
@@ -51,16 +57,81 @@ class QueueFigures:
             for sid, s in services.items()
         }
         hours = OpeningHours.from_json(tx.setting("opening"))
-        return cls(services, tx.counters(day), tx.waiting_counts(day), averages, hours, local)
+        # Two small queries: today's bookings nobody checked in for yet, and the waiting
+        # appointment tickets (checked in, not yet called). A booking past its check-in time
+        # is a no-show (marked lazily, see AppointmentOps.mark_no_shows): it takes no time.
+        rules = rules or Rules()
+        starts: dict[str, datetime | None] = {}  # slot -> its start, None once missed
+        booked: dict[tuple[int, datetime], int] = {}
+        for a in tx.appointments(day, status=BOOKED):
+            if a.slot not in starts:
+                start = slot_start(day, a.slot, clock.tz)
+                starts[a.slot] = start if check_in_window(rules, start)[1] >= local else None
+            if (start := starts[a.slot]) is not None:
+                booked[a.service_id, start] = booked.get((a.service_id, start), 0) + 1
+        return cls(
+            services,
+            tx.counters(day),
+            tx.waiting_counts(day),
+            averages,
+            hours,
+            local,
+            tx.waiting(day, appointments=True),
+            [(sid, start, n) for (sid, start), n in booked.items()],
+        )
 
     def availability(self, service: Service) -> Availability:
-        wait = self.wait_for(service.id, self.waiting.get(service.id, 0))
+        wait = self.wait_for(service.id, self.walk_ins_waiting(service.id))
         return availability(service, self.hours, self.local, wait)
 
-    def wait_for(self, service_id: int, people_ahead: int) -> int:
+    def walk_ins_waiting(self, service_id: int) -> int:
+        """The service's waiting tickets that are not an appointment's."""
+        booked = sum(1 for t in self.appointment_tickets if t.service_id == service_id)
+        return max(0, self.waiting.get(service_id, 0) - booked)
+
+    def appointments_ahead(self, ticket: Ticket) -> int:
+        """Waiting appointment tickets of ``ticket``'s service that the store's people-ahead
+        count puts before it (``queue_order_key``); their time is counted by their slot."""
+        key = queue_order_key(ticket)
+        return sum(
+            1
+            for t in self.appointment_tickets
+            if t.service_id == ticket.service_id and t.id != ticket.id and queue_order_key(t) < key
+        )
+
+    def upcoming(self, service_id: int) -> list[tuple[float, float]]:
+        """(minutes until the slot starts, counter minutes on this service's counters) of each
+        appointment still to come (see ``estimate.walk_in_wait_minutes``)."""
+        if service_id not in self._upcoming:
+            fallback = self.averages.get(service_id, 0.0)
+            minutes: dict[int, float] = {}  # per appointment service: its share's minutes
+            out = []
+            slots = [(t.service_id, t.due_at, 1) for t in self.appointment_tickets]
+            for sid, start, n in slots + self.booked:
+                if sid not in minutes:
+                    share = estimate.appointment_share(sid, service_id, self.counters)
+                    minutes[sid] = share * self.averages.get(sid, fallback)
+                if minutes[sid] > 0:
+                    out.append(((start - self.local).total_seconds() / 60, n * minutes[sid]))
+            self._upcoming[service_id] = sorted(out)
+        return self._upcoming[service_id]
+
+    def wait_for(self, service_id: int, walk_ins_ahead: int) -> int:
+        """A walk-in's estimated wait behind ``walk_ins_ahead`` walk-ins and the appointments
+        that come first."""
         service = self.services[service_id]
         counters = estimate.counters_for(service, self.counters)
-        return estimate.estimated_wait_minutes(people_ahead, self.averages[service_id], counters)
+        return estimate.walk_in_wait_minutes(
+            walk_ins_ahead, self.averages[service_id], counters, self.upcoming(service_id)
+        )
+
+    def wait_of(self, ticket: Ticket, people_ahead: int) -> int:
+        """A waiting ticket's estimate: an appointment's is the time until its slot; a
+        walk-in's counts the walk-ins among the ``people_ahead`` and the appointments."""
+        if ticket.due_at is not None:
+            return estimate.minutes_until(ticket.due_at, self.local)
+        walk_ins = max(0, people_ahead - self.appointments_ahead(ticket))
+        return self.wait_for(ticket.service_id, walk_ins)
 
 
 @dataclass
@@ -110,6 +181,10 @@ class Base:
     def rules(self) -> Rules:
         return self.rules_source()
 
+    def _figures(self, tx: Tx) -> QueueFigures:
+        """The queue's figures now, with the site's appointment rules."""
+        return QueueFigures.read(tx, self.clock, self.rules)
+
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(TOKEN_BYTES)
@@ -132,7 +207,7 @@ class Base:
                     "names": s.names,
                     "descriptions": s.descriptions,
                     "waiting": waiting,
-                    "estimated_wait_min": figures.wait_for(s.id, waiting),
+                    "estimated_wait_min": figures.wait_for(s.id, figures.walk_ins_waiting(s.id)),
                     "open": available.open,
                     "availability": available.state,
                     "manual_open": s.manual_open,
@@ -182,11 +257,23 @@ class Base:
             "called_at": iso(t.called_at),
             "recalls": t.recalls,
             "transferred_from": t.original_service_id,
+            "appointment": self._ticket_appointment(t),
+        }
+
+    def _ticket_appointment(self, t: Ticket) -> dict | None:
+        """An appointment ticket's slot, in the venue's time, and whether it is due (as of
+        this view: a screen turns it due itself at ``due_at``); None for a walk-in."""
+        if t.due_at is None:
+            return None
+        return {
+            "slot": self.clock.local(t.due_at).strftime("%H:%M"),
+            "due_at": iso(t.due_at),
+            "due": t.due_at <= self.clock.now(),
         }
 
     def services(self) -> list[dict]:
         with self.store.read() as tx:
-            return self._services_view(QueueFigures.read(tx, self.clock))
+            return self._services_view(self._figures(tx))
 
     def counters(self, staff: bool = False) -> list[dict]:
         """The counters; for staff also who holds each (the public list names nobody)."""
@@ -214,7 +301,7 @@ class Base:
             return self._state(tx)
 
     def _state(self, tx: Tx) -> dict:
-        figures = QueueFigures.read(tx, self.clock)
+        figures = self._figures(tx)
         day = figures.local.date().isoformat()
         return {
             "seq": tx.seq,
@@ -245,7 +332,7 @@ class Base:
             ticket = tx.ticket_by_token(token)
             if ticket is None:
                 raise NotFound("Unknown ticket.")
-            return self._status_view(tx, ticket, QueueFigures.read(tx, self.clock))
+            return self._status_view(tx, ticket, self._figures(tx))
 
     def ticket_status_url(self, token: str) -> str:
         with self.store.read() as tx:
@@ -259,7 +346,7 @@ class Base:
         wait = 0
         if ticket.status is Status.WAITING:
             ahead = tx.people_ahead(ticket) if ahead is None else ahead
-            wait = figures.wait_for(ticket.service_id, ahead)
+            wait = figures.wait_of(ticket, ahead)
         else:
             ahead = 0
         counter = next((c for c in figures.counters if c.id == ticket.counter_id), None)
@@ -301,7 +388,7 @@ class Base:
         if watched is not None and not watched and not changed:
             return {}
         with self.store.read() as tx:
-            figures = QueueFigures.read(tx, self.clock)
+            figures = self._figures(tx)
             day = figures.local.date().isoformat()
             ahead: dict[str, int] = {}
             per_service: dict[int, int] = {}

@@ -14,7 +14,7 @@ from datetime import datetime
 from ..domain.appointments import choose
 from ..domain.model import Conflict, Counter, Invalid, NotFound, Status, Ticket, Transition
 from ..store.repository import Tx
-from .common import Actor, Base, Change, QueueFigures
+from .common import Actor, Base, Change
 
 WITHOUT_TICKET_PREFIX = "#"  # never a service prefix (those are letters)
 # The call policy looks at the front of the queue only; the store returns it in policy order.
@@ -166,7 +166,7 @@ class CounterOps(Base):
             services = {s.id: s for s in tx.services()}
             change = Change(
                 tx.seq,
-                self._services_view(QueueFigures.read(tx, self.clock)),
+                self._services_view(self._figures(tx)),
                 calls=calls,
                 tickets=[self.ticket_view(tx, t, services) for t in action.changed],
                 tokens=[t.token for t in action.changed],
@@ -186,7 +186,7 @@ class CounterOps(Base):
             services = a.counter.service_ids
             walk_ins = a.tx.waiting(a.day, services, first=QUEUE_FRONT, appointments=False)
             booked = a.tx.waiting(a.day, services, first=QUEUE_FRONT, appointments=True)
-            streak = a.tx.appointment_streak(a.day, self.rules.walk_in_after)
+            streak = a.tx.appointment_streak(a.day, a.counter.id, self.rules.walk_in_after)
             ticket = choose(booked, walk_ins, a.now, streak, self.rules)
             if ticket is not None:
                 a.call(ticket)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..domain.model import Conflict, NotFound, Status, Ticket, Transition
 from ..printers.ticket import ticket_lines
-from .common import Actor, Base, Change, QueueFigures, iso
+from .common import Actor, Base, Change, iso
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class VisitorOps(Base):
             service = tx.service(service_id)
             if service is None or not service.enabled:
                 raise NotFound(f"Unknown service {service_id}.", service=service_id)
-            available = QueueFigures.read(tx, self.clock).availability(service)
+            available = self._figures(tx).availability(service)
             if not available.open:
                 raise Conflict(
                     CLOSED_MESSAGES[available.state].format(service=service.name),
@@ -114,7 +114,7 @@ class VisitorOps(Base):
             day,
             number,
         )
-        figures = QueueFigures.read(tx, self.clock)
+        figures = self._figures(tx)
         status = self._status_view(tx, ticket, figures)
         status_url = self.status_url(ticket.token)
         if self.spooler is not None:
@@ -191,7 +191,7 @@ class VisitorOps(Base):
                 raise NotFound("Unknown ticket.")
             tx.log(ticket.cancel(now), ticket.day, ticket.number)
             tx.save_ticket(ticket)
-            figures = QueueFigures.read(tx, self.clock)
+            figures = self._figures(tx)
             view = self._status_view(tx, ticket, figures)
             change = Change(
                 tx.seq,
@@ -217,7 +217,7 @@ class VisitorOps(Base):
                 kind[manual_open], None, now, None, None, service_id=service_id, user_id=actor.id
             )
             tx.log(transition, self.clock.day(now))
-            figures = QueueFigures.read(tx, self.clock)
+            figures = self._figures(tx)
             services = self._services_view(figures)
             change = Change(tx.seq, services)
         self.publish(change)

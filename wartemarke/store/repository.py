@@ -605,13 +605,15 @@ class Tx:
             update(a).where((a.c.day <= day) & a.c.name.isnot(None)).values(name=None)
         ).rowcount
 
-    def appointment_streak(self, day: str, limit: int) -> int:
-        """How many of today's last calls, counted back from the newest, were appointments."""
+    def appointment_streak(self, day: str, counter_id: int, limit: int) -> int:
+        """How many of the counter's last calls today, counted back from the newest, were
+        appointments. (Per counter: another counter's walk-in calls must not keep resetting it,
+        or walk-ins waiting for this counter's services could wait without end.)"""
         e, t = s.events, s.tickets
         rows = self.conn.execute(
             select(t.c.due_at)
             .select_from(e.join(t, t.c.id == e.c.ticket_id))
-            .where((e.c.day == day) & (e.c.kind == "called"))
+            .where((e.c.day == day) & (e.c.kind == "called") & (e.c.counter_id == counter_id))
             .order_by(e.c.id.desc())
             .limit(limit)
         ).scalars()
