@@ -276,14 +276,15 @@ class Day:
     rng: random.Random
     rates: Rates
     waiting: dict = field(default_factory=dict)
-    calls: list[bool] = field(default_factory=list)  # per call: an appointment's ticket?
+    # per counter, per call: an appointment's ticket? (the streak counts per counter)
+    calls: dict = field(default_factory=dict)
     keys: itertools.count = field(default_factory=lambda: itertools.count(1))
     inserts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def visit(self, minute: float, service: int, **kw) -> Visit:
         return Visit((self.date.isoformat(), next(self.keys)), service, minute, **kw)
 
-    def choose(self, minute: float) -> Visit | None:
+    def choose(self, minute: float, counter: int) -> Visit | None:
         """The ticket ``Operations.call_next`` calls now: ``domain.appointments.choose`` on the
         front of both queues, as the store returns them."""
 
@@ -306,7 +307,7 @@ class Day:
             (v for v in visits if v.due is None), key=lambda v: (-v.priority, v.queued, v.order)
         )
         streak = 0
-        for was_booked in reversed(self.calls[-RULES.walk_in_after :]):
+        for was_booked in reversed(self.calls.get(counter, [])[-RULES.walk_in_after :]):
             if not was_booked:
                 break
             streak += 1
@@ -431,7 +432,7 @@ def simulate_day(
                 actions.append((now, "without_ticket", desk.id, visit.key, visit.service))
                 at(now + duration(visit.service), "finish", desk.id, visit)
                 continue
-            visit = d.choose(now)
+            visit = d.choose(now, desk.id)
             if visit is None:
                 idle.add(desk.id)
                 due = [v.due for v in d.waiting.values() if v.due is not None and v.due > now]
@@ -439,7 +440,7 @@ def simulate_day(
                     at(min(due), "wake")
                 continue
             del d.waiting[visit.key]
-            d.calls.append(visit.due is not None)
+            d.calls.setdefault(desk.id, []).append(visit.due is not None)
             visit.status, desk.held = "called", True
             visit.calls += 1
             actions.append((now, "call", desk.id, visit.key))
@@ -871,17 +872,8 @@ class BulkWriter:
         )
 
     def do_check_in(self, now, day, key, code, lang) -> None:
-        # mark_no_shows (its own transaction, not published): the bookings whose slot start
-        # plus grace has passed, in the order of day, slot, id (that of ``self.by_start``).
-        grace = datetime.timedelta(minutes=RULES.grace_minutes)
-        due = []
-        while self.by_start and self.by_start[0][0] + grace < now:
-            _, _, a = heapq.heappop(self.by_start)
-            if a.status == booking.BOOKED:
-                due.append(a)
-        for a in due:
-            a.status = booking.NO_SHOW
-            self.appointment_log("appointment_no_show", a, now, day)
+        # (Missed bookings are marked by the admin's list, the statistics and the day's close,
+        # not by a check-in: here at the close.)
         self.seq += 1
         a = self.appointments[code]
         assert a.day == day and a.ticket_id is None
@@ -916,7 +908,12 @@ class BulkWriter:
         for a in sorted(booked, key=lambda a: (a.day, a.slot, a.id)):
             a.status = booking.NO_SHOW
             data = {"appointment": a.id, "day": a.day, "slot": a.slot, "status": a.status}
-            self.log(Transition("appointment_no_show", None, now, None, None, data=data), day)
+            self.log(
+                Transition(
+                    "appointment_no_show", None, now, None, None, service_id=a.service_id, data=data
+                ),
+                day,
+            )
             counts["appointments_missed"] += 1
         for a in self.appointments.values():
             if a.day <= day and a.name is not None:
