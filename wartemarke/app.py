@@ -14,6 +14,7 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import housekeeping
 from .admin_api import admin_api
 from .api import api
 from .auth import init_auth
@@ -25,7 +26,6 @@ from .hub import Hub
 from .operations import Operations
 from .printers import PrinterConfigError
 from .printing import Spooler
-from .retention import run_configured as apply_retention
 from .speech import Speaker
 from .store import Store, open_store
 from .throttle import DeviceThrottle
@@ -136,7 +136,6 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         )
     store = open_store(settings.database_url)
     apply_site(store, settings, clock)
-    apply_retention(store, clock)  # the setting retention_days, if set
     report = ensure_accounts(store, settings, clock)
 
     socketio = SocketIO(
@@ -164,6 +163,8 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         Speaker(settings.data_dir / "speech"),
         public_base_url(settings),
     )
+
+    housekeeping.start(socketio, ops, settings.housekeeping_interval)
 
     init_auth(app, store)
     app.register_blueprint(api)

@@ -180,6 +180,11 @@ def load_settings(args: argparse.Namespace):
             setattr(settings, name, getattr(args, name))
     settings.login_limit = env_default("login_limit") or settings.login_limit
     settings.checkin_limit = env_default("checkin_limit") or settings.checkin_limit
+    if env_default("housekeeping_interval"):
+        try:
+            settings.housekeeping_interval = max(1.0, float(env_default("housekeeping_interval")))
+        except ValueError:
+            raise ConfigError("WARTEMARKE_HOUSEKEEPING_SECONDS must be a number") from None
     settings.ticket_limit = env_default("ticket_limit") or settings.ticket_limit
     if env_default("clock_start"):
         settings.clock_start = parse_clock_start(env_default("clock_start"))

@@ -104,6 +104,8 @@ class Settings:
     # scripts), e.g. "600 per minute"; off by default, so that other city systems and load
     # tests are never refused. Kiosks are paced per device (Site.kiosk_burst/kiosk_interval).
     ticket_limit: str = "off"
+    # Seconds between checks whether the venue's day has changed (housekeeping.py).
+    housekeeping_interval: float = 30.0
     # Rehearsal and tests only: the moment the server's clock starts at (see clock.Clock).
     clock_start: datetime | None = None
     # Rehearsal and tests only: the file the server's (frozen) time is read from (clock.Clock).
@@ -136,6 +138,7 @@ ENV = {
     "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
     "checkin_limit": "WARTEMARKE_CHECKIN_LIMIT",
+    "housekeeping_interval": "WARTEMARKE_HOUSEKEEPING_SECONDS",
     "ticket_limit": "WARTEMARKE_TICKET_LIMIT",
     "clock_start": "WARTEMARKE_CLOCK_START",
     "clock_file": "WARTEMARKE_CLOCK_FILE",

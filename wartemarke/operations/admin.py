@@ -415,6 +415,51 @@ class AdminOps(Base):
         self.publish(change)
 
     # --- end of the day -------------------------------------------------------------------
+    def close_past_days(self) -> dict | None:
+        """A day nobody closed (the laptop ran, or slept, past midnight) is closed as the admin
+        would have: its open tickets end (served → done, the others cancelled, reason
+        "day_closed", logged on their own day), counters still held or pointing at them are
+        released. Runs at start and whenever the day changes (``housekeeping``). None when
+        there was nothing to do."""
+        now = self.clock.now()
+        today = self.clock.day(now)
+        with self.store.read() as tx:
+            stale = tx.open_tickets_before(today)
+            held = [
+                c
+                for c in tx.counters()
+                if c.held_by is not None
+                and (since := tx.held_since(c.id)) is not None
+                and self.clock.day(since) < today
+            ]
+        if not stale and not held:
+            return None
+        counts = {"cancelled": 0, "finished": 0, "counters_released": 0}
+        system = Actor(None, "system", "admin")
+        with self.store.write() as tx:
+            changed = []
+            for ticket in tx.open_tickets_before(today):
+                transition = ticket.close_day(now, None)
+                tx.log(transition, ticket.day, ticket.number)
+                tx.save_ticket(ticket)
+                counts[transition.kind] += 1
+                changed.append(ticket)
+            stale_ids = {t.id for t in changed}
+            for counter in tx.counters():
+                since = tx.held_since(counter.id)
+                old_hold = counter.held_by is not None and since and self.clock.day(since) < today
+                if old_hold or counter.current_ticket_id in stale_ids:
+                    counts["counters_released"] += counter.held_by is not None
+                    counter.current_ticket_id = None
+                    self._free_counter(tx, counter, system, now)
+            days = sorted({t.day for t in changed})
+            self._admin_log(
+                tx, "day_closed", system, now, data={**counts, "auto": True, "days": days}
+            )
+            change = self._admin_change(tx, changed)
+        self.publish(change)
+        return {"days": days, **counts}
+
     def close_day(self, actor: Actor) -> dict:
         """Every ticket of today still open ends (served → done, waiting/called → cancelled,
         reason "day_closed"); every counter is released and unpaused. Numbers restart by

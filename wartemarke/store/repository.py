@@ -376,6 +376,15 @@ class Tx:
         )
         return [_ticket(r) for r in rows]
 
+    def open_tickets_before(self, day: str) -> list[Ticket]:
+        """Tickets of days before ``day`` that were never finished (nobody closed that day)."""
+        t = s.tickets
+        open_states = [str(Status.WAITING), str(Status.CALLED), str(Status.SERVING)]
+        rows = self.conn.execute(
+            select(t).where((t.c.day < day) & t.c.status.in_(open_states)).order_by(t.c.id)
+        )
+        return [_ticket(r) for r in rows]
+
     def waiting_tokens(self, day: str) -> list[tuple[str, int]]:
         """(token, service id) of today's waiting tickets in call order: a light ``waiting``."""
         t = s.tickets

@@ -1,0 +1,43 @@
+"""What the server does by itself when the day changes: close a day nobody closed, mark missed
+bookings, archive old days. A laptop left running (or asleep) across midnight thus starts the
+new day clean, as if the admin had closed the last one."""
+
+from __future__ import annotations
+
+import logging
+
+from .retention import run_configured
+
+log = logging.getLogger(__name__)
+
+
+def tidy(ops) -> None:
+    """One round: each step on its own, so one failing does not stop the others."""
+    for step in (
+        ops.close_past_days,
+        ops.mark_no_shows,
+        lambda: run_configured(ops.store, ops.clock),
+    ):
+        try:
+            done = step()
+        except Exception:
+            log.exception("housekeeping step failed; it runs again at the next check")
+            continue
+        if isinstance(done, dict) and done.get("days"):
+            log.info("housekeeping: %s", done)
+
+
+def start(socketio, ops, interval: float) -> None:
+    """Tidy now, then check every ``interval`` seconds whether the venue's day has changed."""
+    tidy(ops)
+
+    def loop() -> None:
+        day = ops.clock.day()
+        while True:
+            socketio.sleep(interval)
+            today = ops.clock.day()
+            if today != day:
+                day = today
+                tidy(ops)
+
+    socketio.start_background_task(loop)
