@@ -8,33 +8,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import requests
 
-from tests.conftest import site_with_counters
+from tests.integration.test_appointments import BERLIN, DAY, SITE
 from wartemarke.clock import Clock, write_clock_file
 from wartemarke.retention import apply_retention
 from wartemarke.store import open_store
 
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY = "2027-03-30"
-SITE = (
-    site_with_counters(3)
-    + """
-[opening]
-hours = "09:00-16:00"
-
-[appointments]
-prefix = "T"
-slot_minutes = 20
-counters = 2
-early_minutes = 60
-grace_minutes = 15
-walk_in_after = 2
-walk_in_wait_limit = 20
-"""
-)
 NO_DATA = {"mean": None, "median": None, "p90": None, "n": 0}
 
 
