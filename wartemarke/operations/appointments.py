@@ -369,18 +369,20 @@ class AppointmentOps(VisitorOps):
         now = self.clock.now()
         today = self.clock.day(now)
         yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-        with self.store.write(publish=False) as tx:
-            tx.forget_names(yesterday)
         grace = timedelta(minutes=self.rules.grace_minutes)
+        # Read first: this runs on every statistics query and admin list, and a write
+        # transaction would take the store's write lock each time for nothing.
         with self.store.read() as tx:
+            names_kept = tx.names_kept(yesterday)
             due = [
                 a.id
                 for a in tx.appointments(status=BOOKED)
                 if a.day < today or slot_start(a.day, a.slot, self.clock.tz) + grace < now
             ]
-        if not due:
+        if not due and not names_kept:
             return 0
         with self.store.write(publish=False) as tx:
+            tx.forget_names(yesterday)
             for appointment_id in due:
                 a = tx.appointment(appointment_id)
                 if a is None or a.status != BOOKED:

@@ -607,6 +607,13 @@ class Tx:
         a = s.appointments
         self.conn.execute(update(a).where(a.c.id == appointment.id).values(**values))
 
+    def names_kept(self, day: str) -> int:
+        """How many bookings up to ``day`` still hold a name."""
+        a = s.appointments
+        return self.conn.execute(
+            select(func.count()).where((a.c.day <= day) & a.c.name.isnot(None))
+        ).scalar_one()
+
     def forget_names(self, day: str) -> int:
         """The only personal item of a booking goes when its day is closed (GDPR)."""
         a = s.appointments
