@@ -810,6 +810,9 @@ def to_xlsx(tables: dict[str, tuple[list, list]]) -> bytes:
         sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # a name like "=HYPERLINK(…)" is text, never a formula
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
