@@ -13,6 +13,7 @@ from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import housekeeping
 from .admin_api import admin_api
@@ -28,6 +29,7 @@ from .printers import PrinterConfigError
 from .printing import Spooler
 from .speech import Speaker
 from .store import Store, open_store
+from .store.database import StorageError, storage_error
 from .throttle import DeviceThrottle
 
 log = logging.getLogger(__name__)
@@ -108,8 +110,17 @@ def start_spooler(settings: Settings, store: Store, clock: Clock, hub: Hub) -> S
     return spooler
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a URL is an id: one past the database's integers is 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     app = Flask("wartemarke")
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=secret_key(settings.data_dir),
         MAX_CONTENT_LENGTH=MAX_BODY,
@@ -212,10 +223,35 @@ def _error_handlers(app: Flask) -> None:
         name = (exc.name or "error").lower().replace(" ", "_")
         return jsonify(error=name, message=exc.description), exc.code
 
+    @app.errorhandler(StorageError)
+    def storage_unavailable(exc: StorageError):
+        # The database's trouble, not the program's: one line in the log (a full disk would
+        # otherwise bury it in tracebacks), the user a message and when to try again.
+        log.error("storage error on %s %s: %s", request.method, request.path, exc)
+        body = {"error": exc.error, "message": exc.message, "retry_after": exc.retry_after}
+        return jsonify(body), 503, {"Retry-After": str(exc.retry_after)}
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if (problem := storage_error(exc)) is not None:  # raised past the Store
+            return storage_unavailable(problem)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return jsonify(error="internal", message="Unexpected error; it has been logged."), 500
+
+    socketio = app.extensions.get("socketio")
+    if socketio is not None:
+
+        @socketio.on_error_default
+        def socket_error(exc: Exception):
+            """A Socket.IO handler met a storage error: log one line; a connecting screen is
+            refused (it reconnects by itself), any other event goes unanswered."""
+            problem = storage_error(exc)
+            if problem is None:
+                raise exc  # as without this handler: python-socketio logs it in full
+            event = getattr(request, "event", None) or {}
+            name = event.get("message")
+            log.error("storage error on Socket.IO %s %s: %s", request.namespace, name, problem)
+            return False if name == "connect" else None
 
 
 def _security_headers(app: Flask) -> None:

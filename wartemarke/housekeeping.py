@@ -7,12 +7,15 @@ from __future__ import annotations
 import logging
 
 from .retention import run_configured
+from .store.database import StorageError
 
 log = logging.getLogger(__name__)
 
 
-def tidy(ops) -> None:
-    """One round: each step on its own, so one failing does not stop the others."""
+def tidy(ops) -> bool:
+    """One round: each step on its own, so one failing does not stop the others. False when
+    the database could not take a step (disk full, locked): the loop tries again."""
+    stored = True
     for step in (
         ops.close_past_days,
         ops.mark_no_shows,
@@ -20,24 +23,28 @@ def tidy(ops) -> None:
     ):
         try:
             done = step()
+        except StorageError as exc:
+            log.error("housekeeping step failed (%s); it runs again at the next check", exc)
+            stored = False
+            continue
         except Exception:
-            log.exception("housekeeping step failed; it runs again at the next check")
+            log.exception("housekeeping step failed; it runs again at the next day change")
             continue
         if isinstance(done, dict) and done.get("days"):
             log.info("housekeeping: %s", done)
+    return stored
 
 
 def start(socketio, ops, interval: float) -> None:
     """Tidy now, then check every ``interval`` seconds whether the venue's day has changed."""
-    tidy(ops)
 
-    def loop() -> None:
+    def loop(again: bool) -> None:
         day = ops.clock.day()
         while True:
             socketio.sleep(interval)
             today = ops.clock.day()
-            if today != day:
+            if today != day or again:  # a new day, or the database refused the last round
                 day = today
-                tidy(ops)
+                again = not tidy(ops)
 
-    socketio.start_background_task(loop)
+    socketio.start_background_task(loop, not tidy(ops))

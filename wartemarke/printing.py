@@ -24,6 +24,7 @@ from gevent.event import Event
 from .clock import Clock
 from .printers import PrinterError, PrinterStatus, TicketPrint, open_transport, render_escpos
 from .store import Store
+from .store.database import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,15 @@ class Spooler:
 
     # --- the loop --------------------------------------------------------------------------
     def _run(self) -> None:
+        storage = None  # the storage trouble last logged: a full disk logs once, not each round
         while True:
             try:
                 busy = self._cycle()
+                storage = None
+            except StorageError as exc:  # disk full, database locked: the jobs stay queued
+                if storage != exc.kind:
+                    log.error("print spooler waits for the database (%s); it tries again", exc)
+                storage, busy = exc.kind, True
             except Exception:  # the spooler must outlive any surprise; the jobs stay queued
                 log.exception("print spooler cycle failed")
                 busy = True

@@ -1072,6 +1072,8 @@
     else if (answer.status === 400) key = "error_invalid";
     else if (answer.status === 403) key = "error_forbidden";
     else if (answer.status === 429) key = "error_too_fast";
+    else if (data.error === "storage_full") key = "error_storage_full";
+    else if (data.error === "storage_unavailable") key = "error_storage_busy";
     else if (answer.status >= 500) key = "error_server";
     notify(t(key), "error");
     if (action !== "cases") refreshCounter();

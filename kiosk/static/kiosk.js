@@ -643,6 +643,14 @@
     return Math.min(30, Math.max(0.5, seconds));
   }
 
+  /** 503 "storage_full"/"storage_unavailable": the server could not store the ticket (disk
+   * full, database busy); the visitor is told so in plain words. Null for any other answer. */
+  function storageProblem(answer) {
+    var error = answer.status === 503 && answer.body ? answer.body.error : null;
+    if (error === "storage_full") return "storage_full";
+    return error === "storage_unavailable" ? "storage_busy" : null;
+  }
+
   function issue(service, attempt) {
     post(config.api + "/tickets", { service: service.id, lang: state.lang })
       .then(function (answer) {
@@ -684,6 +692,9 @@
       unlock();
       showMessage("service_closed_now", "info");
       refreshServices();
+    } else if (storageProblem(answer)) {
+      unlock();
+      showMessage(storageProblem(answer), "error");
     } else {
       unlock();
       showMessage("error", "error");
@@ -1052,6 +1063,8 @@
       checkinFailed("checkin_wrong_day", "info", { day: str(data.day) });
     } else if (status === 409 && data.error === "cancelled") {
       checkinFailed("checkin_cancelled");
+    } else if (storageProblem(answer)) {
+      checkinFailed(storageProblem(answer));
     } else {
       checkinFailed("error");
     }
