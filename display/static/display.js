@@ -8,7 +8,8 @@
  * spoken call synthesised by the server (GET /display/announce.wav?number=&counter=&lang=), in
  * each language of ?announce=de,en. Calls that arrive together wait in a queue and are
  * announced one after another; calls replayed after a reconnect (listed in the snapshot) are
- * not announced again (live.js de-duplicates them). Degrades, and says so on screen:
+ * not announced again (live.js de-duplicates them), but recent calls this screen missed while
+ * offline are announced once, oldest first. Degrades, and says so on screen:
  *   server voice (503: no espeak-ng) → the browser's speechSynthesis → the chime alone;
  *   sound refused by the browser's autoplay policy → a big "Ton aktivieren" button.
  * The sound state is reported to staff: emit "display_status" {sound, id} on /display, where
@@ -942,9 +943,11 @@
   function onSnapshot(snapshot) {
     if (snapshot.venue && typeof snapshot.venue === "object") state.venue = snapshot.venue;
     if (Array.isArray(snapshot.services)) state.services = snapshot.services;
+    var missed = [];
     if (Array.isArray(snapshot.calls)) {
-      // The server's list is the truth after a (re)connect; nothing in it is announced. Calls
-      // made while this screen was away are highlighted, though, if they are recent.
+      // The server's list is the truth after a (re)connect. What this screen showed before is
+      // not announced again; calls made while it was away (not shown here, recent) are
+      // highlighted and announced once, or the visitor called meanwhile would never hear it.
       var known = Object.create(null);
       state.calls.forEach(function (c) {
         known[callKey(c)] = true;
@@ -958,6 +961,7 @@
         if (hadSnapshot && !known[callKey(c)] && age < FRESH_MS) {
           state.fresh[callKey(c)] = Date.now() + FRESH_MS - Math.max(0, age);
           window.setTimeout(renderCalls, FRESH_MS + 50);
+          if (showsCall(c)) missed.unshift(c); // the list is newest first: announce in order
         }
       });
       hadSnapshot = true;
@@ -965,6 +969,7 @@
     renderVenue();
     renderServices();
     renderCalls();
+    missed.forEach(announce);
   }
 
   function connect() {
