@@ -691,7 +691,11 @@
     var number = m ? m[1].toUpperCase().split("").join(" ") + " " + m[2] : call.number;
     var counter = call.counter_name || String(call.counter);
     if (lang === "en") counter = counter.replace(/^Schalter\b/, "counter");
-    return SPEECH[lang].replace("{number}", number).replace("{counter}", counter);
+    // A function, not a string: "$&" in a counter's name must not be read as a pattern.
+    var values = { number: number, counter: counter };
+    return SPEECH[lang].replace(/\{(number|counter)\}/g, function (all, name) {
+      return values[name];
+    });
   }
 
   /** Starts fetching the server's WAVs at once, so the voice is ready when the chime ends. */
