@@ -7,7 +7,8 @@ Run from the repository root::
 Starts a virtual network printer (raw TCP on 127.0.0.1, answering status queries like an Epson
 TM printer) and a real server process printing to it, then issues tickets one at a time through
 the HTTP API, as the kiosk does, and measures for each: the API answer (what the kiosk waits for)
-and the moment the printer has received the whole job (the connection closed after the cut).
+and the moment the printer has received the whole job (the connection closed after the cut
+and the printer's answer to the status request that confirms the job).
 """
 
 from __future__ import annotations

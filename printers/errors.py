@@ -13,3 +13,8 @@ class PrinterConfigError(PrinterError, ValueError):
 
 class PrinterUnavailableError(PrinterError):
     """The printer could not be reached, or the job could not be delivered in time."""
+
+
+class DeliveryUnconfirmedError(PrinterUnavailableError):
+    """The job's bytes went out but the printer never confirmed them: it may or may not print
+    the job, so sending it again could print it twice."""

@@ -7,11 +7,12 @@ its printer classes implements) is used for that.
 from __future__ import annotations
 
 import socket
+import time
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from .errors import PrinterConfigError, PrinterUnavailableError
-from .status import PrinterStatus
+from .errors import DeliveryUnconfirmedError, PrinterConfigError, PrinterUnavailableError
+from .status import QUERY_PRINTER, PrinterStatus, pick_status_byte, query
 from .ticket import TicketPrint
 from .transport_base import Options, Transport, query_status
 
@@ -27,7 +28,14 @@ def _reason(exc: BaseException) -> str:
 
 
 class TcpTransport(Transport):
-    """``tcp://host[:9100]``: one connection per job or status query."""
+    """``tcp://host[:9100]``: one connection per job or status query.
+
+    Raw TCP gives no receipt: ``sendall`` returns once the bytes are in the local socket
+    buffer, even if the printer has just gone away. So a job to a printer known to answer
+    DLE EOT ends with one status request on the same connection; TCP keeps order, so the
+    reply proves the printer has read the whole job. A printer that never answers status
+    queries cannot confirm anything: its jobs count as delivered once sent, as before.
+    """
 
     scheme = "tcp"
 
@@ -37,6 +45,9 @@ class TcpTransport(Transport):
         # python-escpos' Network defaults to 60 s; a kiosk must not hang that long.
         self.timeout = options.number("timeout", 5.0, 0.1, 120.0)
         self.status_timeout = options.number("status_timeout", 1.5, 0.1, 30.0)
+        # Whether the printer answers DLE EOT, from the last status query that got through
+        # (None: not asked yet). Only then can its silence after a job mean it was lost.
+        self.answers_status: bool | None = None
 
     def _connect(self, timeout: float) -> Escpos:
         """A python-escpos Network printer on a socket connected here: Network.open() is
@@ -48,6 +59,8 @@ class TcpTransport(Transport):
         return printer
 
     def send(self, job_bytes: bytes, ticket: TicketPrint | None = None) -> None:
+        """Deliver the job; PrinterUnavailableError if nothing was sent (safe to send again),
+        DeliveryUnconfirmedError if the printer may or may not have received it."""
         with self._lock:
             try:
                 printer = self._connect(self.timeout)
@@ -55,14 +68,38 @@ class TcpTransport(Transport):
                 raise PrinterUnavailableError(
                     f"printer {self.host}:{self.port} unreachable: {_reason(exc)}"
                 ) from exc
+            device: socket.socket = printer.device
+            confirm = self.answers_status is True
             try:
-                printer._raw(job_bytes)
+                device.sendall(job_bytes + query(QUERY_PRINTER) if confirm else job_bytes)
+                if confirm:
+                    self._await_receipt(device)
             except OSError as exc:
-                raise PrinterUnavailableError(
-                    f"sending to printer {self.host}:{self.port} failed: {_reason(exc)}"
+                raise DeliveryUnconfirmedError(
+                    f"printer {self.host}:{self.port} did not confirm the job: {_reason(exc)}"
                 ) from exc
             finally:
                 printer.close()
+
+    def _await_receipt(self, device: socket.socket) -> None:
+        """Wait for the reply to the DLE EOT after the job; OSError if none comes.
+
+        The printer reads the request only after the whole job, which may wait for room in
+        its buffer while it prints: allow the job timeout, not just the status timeout.
+        """
+        wait = max(self.timeout, self.status_timeout)
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            device.settimeout(left)
+            try:
+                reply = device.recv(64)
+            except TimeoutError:
+                break
+            if not reply:
+                raise ConnectionResetError("printer closed the connection before answering")
+            if pick_status_byte(reply) is not None:
+                return  # other bytes (Automatic Status Back) prove nothing: keep waiting
+        raise TimeoutError(f"no reply to the status request after the job within {wait:g} s")
 
     def status(self) -> PrinterStatus:
         with self._lock:
@@ -71,8 +108,10 @@ class TcpTransport(Transport):
             except OSError as exc:
                 return PrinterStatus(online=False, error=f"unreachable: {_reason(exc)}")
             device: socket.socket = printer.device
+            answered = False
 
             def ask(request: bytes) -> bytes:
+                nonlocal answered
                 device.sendall(request)
                 try:
                     reply = device.recv(16)
@@ -80,12 +119,18 @@ class TcpTransport(Transport):
                     return b""
                 if not reply:
                     raise ConnectionResetError("printer closed the connection")
+                answered = answered or pick_status_byte(reply) is not None
                 return reply
 
             try:
-                return query_status(ask, self.status_timeout)
+                result = query_status(ask, self.status_timeout)
             finally:
                 printer.close()
+            if answered:
+                self.answers_status = True
+            elif result.online is None:  # connected, but no reply in time
+                self.answers_status = False
+            return result
 
 
 class UsbTransport(Transport):

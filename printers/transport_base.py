@@ -90,7 +90,8 @@ class Transport(ABC):
 
     @abstractmethod
     def send(self, job_bytes: bytes, ticket: TicketPrint | None = None) -> None:
-        """Deliver one complete job; raises PrinterUnavailableError on failure."""
+        """Deliver one complete job; raises PrinterUnavailableError on failure (its subclass
+        DeliveryUnconfirmedError when the bytes may have reached the printer)."""
 
     @abstractmethod
     def status(self) -> PrinterStatus:

@@ -1,11 +1,14 @@
 """A virtual network receipt printer (raw TCP, like port 9100) on 127.0.0.1.
 
-It stores every job it receives (a job ends when the client closes the connection) and
-answers DLE EOT status queries like an Epson TM printer in the configured state:
+It stores every job it receives (a job ends when the client closes the connection; real-time
+status requests in it are answered, not stored) and answers DLE EOT status queries like an
+Epson TM printer in the configured state:
 
     online, near_end, paper_out, cover_open, cutter_error: matching status bytes
     silent:  accepts jobs but never answers status queries
     offline: closes every connection straight away
+
+``fail_next_job()`` plays a printer pulled while a job is on the wire.
 
 Run ``python -m wartemarke.printers.virtual_tcp --port 9100`` to watch tickets arrive; type a
 state name and Enter to change the state while it runs.
@@ -17,6 +20,7 @@ import argparse
 import signal
 import socket
 import socketserver
+import struct
 import sys
 import threading
 from collections.abc import Callable
@@ -26,6 +30,7 @@ from .decode import DecodedJob, decode, iter_commands
 from .status import SIMULATED_REPLIES
 
 STATES = (*SIMULATED_REPLIES, "silent", "offline")
+FAULTS = ("reset", "hang")
 
 JobCallback = Callable[[bytes], None]
 
@@ -45,12 +50,15 @@ class JobStream:
     def __init__(self, reply: Callable[[int], bytes]) -> None:
         self._reply = reply
         self._data = bytearray()
+        self._job = bytearray()  # the parsed bytes without the status queries
         self._parsed = 0
         self.printed = False  # anything besides status queries?
 
     @property
     def data(self) -> bytes:
-        return bytes(self._data)
+        """The job as printed: status queries (e.g. a sender's receipt request after the job)
+        left out, so it decodes the same with or without them."""
+        return bytes(self._job + self._data[self._parsed :])
 
     def feed(self, chunk: bytes) -> bytes:
         """Take the next chunk; returns the status replies it asked for."""
@@ -61,6 +69,7 @@ class JobStream:
             if cmd.name == "status_query":
                 replies += self._reply(cmd.value)
             else:
+                self._job += self._data[cmd.offset : cmd.end]
                 self.printed = True
         return replies
 
@@ -93,6 +102,7 @@ class VirtualPrinter:
         self.on_job = on_job
         self._jobs: list[bytes] = []
         self._changed = threading.Condition()
+        self._fault: tuple[str, threading.Event] | None = None
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -151,6 +161,23 @@ class VirtualPrinter:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def fail_next_job(self, how: str = "reset") -> threading.Event:
+        """Pull the plug during the next job: the printer reads its first bytes, never answers
+        and stores nothing (the ticket does not come out). ``reset``: the connection is dropped
+        (printer switched off); ``hang``: it stays open but silent until stop() (cable pulled).
+        One job only; the returned event is set when it struck."""
+        if how not in FAULTS:
+            raise ValueError(f"unknown fault {how!r}; one of {', '.join(FAULTS)}")
+        struck = threading.Event()
+        with self._changed:
+            self._fault = (how, struck)
+        return struck
+
+    def _take_fault(self) -> tuple[str, threading.Event] | None:
+        with self._changed:
+            fault, self._fault = self._fault, None
+            return fault
+
     def wait_for_jobs(self, count: int = 1, timeout: float = 5.0) -> list[bytes]:
         """The stored jobs once there are at least count; TimeoutError otherwise."""
         with self._changed:
@@ -165,17 +192,30 @@ class VirtualPrinter:
         stream = JobStream(lambda n: status_reply(self.state, n))
         while not self._stopping.is_set():
             try:
-                chunk = conn.recv(65536)
+                # Small reads while a fault waits, so that it strikes with most of the job unread.
+                chunk = conn.recv(64 if self._fault else 65536)
             except TimeoutError:
                 continue
             except OSError:
                 break
             if not chunk:
                 break
-            if reply := stream.feed(chunk):
+            reply = stream.feed(chunk)
+            if stream.printed and self._fault and (fault := self._take_fault()):
+                self._die(conn, *fault)
+                return
+            if reply:
                 conn.sendall(reply)
         if stream.printed:  # connections that only asked for status are no jobs
             self._store(stream.data)
+
+    def _die(self, conn: socket.socket, how: str, struck: threading.Event) -> None:
+        struck.set()
+        if how == "hang":
+            self._stopping.wait()  # reads and answers nothing more
+        else:  # drop the connection at once (RST: linger 0), as a printer switched off
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
 
     def _store(self, job: bytes) -> None:
         with self._changed:

@@ -7,9 +7,12 @@ cover open or the printer offline the job stays queued, staff see an alert, and 
 itself once the printer is back.
 
 Exactly once: a job is claimed (pending → printing) in a transaction before its bytes go out, so
-two spoolers (two server processes) never send the same job. A send that fails returns the job to
-pending. A job found "printing" at start-up was interrupted mid-send: it may or may not have come
-out, so it is marked failed and shown to staff for a reprint rather than printed twice.
+two spoolers (two server processes) never send the same job. One rule for a job that may or may
+not have come out: it is marked failed and shown to staff for a reprint rather than printed twice.
+That is a job found "printing" at start-up (interrupted mid-send) and a job whose bytes went out
+but the printer did not confirm them (DeliveryUnconfirmedError: a network printer pulled mid-job).
+Any other failed send returns the job to pending; for a network printer that means nothing went
+out (the printer was unreachable).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from gevent.event import Event
 
 from .clock import Clock
 from .printers import PrinterError, PrinterStatus, TicketPrint, open_transport, render_escpos
+from .printers.errors import DeliveryUnconfirmedError
 from .store import Store
 from .store.database import StorageError
 
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 2.0
 POLL_SECONDS = 5.0  # how soon staff learn of paper out while nothing prints
 INTERRUPTED = "interrupted while printing: it may not have come out; reprint if needed"
+UNCONFIRMED = "the printer did not confirm it: it may not have come out; reprint if needed"
 
 
 class Spooler:
@@ -145,6 +150,7 @@ class Spooler:
         self.status = self._blocking(self.transport.status)
         if self.status.error and not self.status.ready:
             self.last_error = self.status.error
+        send_failed = False  # then check the printer again soon, even with nothing pending
         for job in jobs:
             if not self.status.ready:
                 break
@@ -159,16 +165,18 @@ class Spooler:
                 )
             except (PrinterError, OSError, ValueError) as exc:
                 self.last_error = f"{job.number}: {exc}"
+                unconfirmed = isinstance(exc, DeliveryUnconfirmedError)
                 log.warning("printing %s failed: %s", job.number, exc)
                 with self.store.write(publish=False) as tx:
                     tx.move_print_job(
                         job.id,
                         "printing",
-                        "pending",
+                        "failed" if unconfirmed else "pending",
                         attempts=job.attempts + 1,
-                        last_error=str(exc),
+                        last_error=f"{UNCONFIRMED} ({exc})" if unconfirmed else str(exc),
                     )
                 self.status = PrinterStatus(online=False, error=str(exc))
+                send_failed = True
                 break
             with self.store.write(publish=False) as tx:
                 tx.move_print_job(
@@ -182,7 +190,7 @@ class Spooler:
                 self.last_error = None
         self._publish()
         with self.store.read() as tx:
-            return bool(tx.print_jobs(("pending",)))
+            return send_failed or bool(tx.print_jobs(("pending",)))
 
     def _ticket(self, payload: dict) -> TicketPrint:
         issued = datetime.fromisoformat(payload["issued_at"].replace("Z", "+00:00"))

@@ -49,13 +49,17 @@ def test_incomplete_commands_wait_for_more_data():
 
 
 def test_virtual_printer_answers_status_mid_job_in_small_chunks(virtual_printer):
-    # A DLE EOT 4 inside the QR data is data, not a query; the real one is answered.
-    job = b"\x1b@" + b"\x1d(k\x08\x00\x31\x50\x30\x10\x04\x04ab" + b"\x10\x04\x04" + b"\x1dV\x01"
+    # A DLE EOT 4 inside the QR data is data, not a query; the real one is answered and, like
+    # a printer, not printed: the stored job leaves it out and the QR data intact.
+    qr = b"\x1d(k\x08\x00\x31\x50\x30\x10\x04\x04ab"
+    job = b"\x1b@" + qr + b"\x10\x04\x04" + b"\x1dV\x01"
     with socket.create_connection(("127.0.0.1", virtual_printer.port), timeout=2) as conn:
         for i in range(0, len(job), 3):
             conn.sendall(job[i : i + 3])
         assert conn.recv(16) == b"\x12"
         conn.shutdown(socket.SHUT_WR)
         assert conn.recv(16) == b""
-    assert virtual_printer.wait_for_jobs(1) == [job]
-    assert decode(job).qr_payloads == ["\x10\x04\x04ab"]
+    (stored,) = virtual_printer.wait_for_jobs(1)
+    assert stored == b"\x1b@" + qr + b"\x1dV\x01"
+    assert decode(stored).qr_payloads == ["\x10\x04\x04ab"]
+    assert decode(stored).names == ["init", "qr_store", "cut"]
