@@ -16,8 +16,10 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-# The report is one self-contained page: inline styles and SVG, no scripts at all.
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# The report is one self-contained page: inline styles and SVG, no scripts at all. Its own
+# policy replaces the app's, so it repeats frame-ancestors (no framing by other sites).
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+CHART_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
 @bp.get("/")
@@ -108,7 +110,7 @@ def chart(name: str):
     return Response(
         chart_svg(stats, name),
         mimetype="image/svg+xml",
-        headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"},
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": CHART_CSP},
     )
 
 

@@ -219,7 +219,10 @@ def update_user(user_id: int):
     if "password" in body:
         fields["password_hash"] = hash_password(password_field(body))
     _nothing_to_change(fields)
-    return jsonify(ops().update_user(current_user.actor, user_id, fields))
+    user = ops().update_user(current_user.actor, user_id, fields)
+    if fields.get("active") is False:  # its session is refused from now on; so are its sockets
+        current_app.extensions["wartemarke"].hub.drop_user(user_id)
+    return jsonify(user)
 
 
 @admin_api.post("/users/<int:user_id>/password")

@@ -12,6 +12,7 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import __version__
 from .auth import authenticate, limiter, staff_required
@@ -43,17 +44,47 @@ def ops() -> Operations:
 
 
 def json_body() -> dict:
-    body = request.get_json(force=True, silent=True)
-    if body is None and not request.get_data():
+    data = request.get_data()
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        # Chunked, so no length to refuse up front: werkzeug stops reading at the limit
+        # without a word, and half a body would be parsed as if it were all of it.
+        raise RequestEntityTooLarge()
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes; silent= misses it
+        raise Invalid("The request body is nested too deeply.") from None
+    if body is None and not data:
         return {}
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object.")
+    if not _storable(body):
+        raise Invalid("The request body contains text that is no valid Unicode.")
     return body
+
+
+def _storable(value: object) -> bool:
+    """No lone surrogates anywhere: "\\ud800" is valid JSON, but no text the database (or any
+    UTF-8 output) can take. Iterative: the body may be nested as deep as the parser allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
 
 
 def int_field(body: dict, name: str) -> int:
     value = body.get(name)
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: int() refuses "²"; and no more digits than int() takes
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 20:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"'{name}' must be a number (an id).", field=name)

@@ -158,7 +158,12 @@ def _require(table: dict, key: str, kind, where: str):
         raise ConfigError(f"{where}: '{key}' is missing")
     value = table[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # TOML's integers are unbounded here
+            raise ConfigError(f"{where}: '{key}' is too large") from None
+    if kind is int and isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ConfigError(f"{where}: '{key}' is too large")  # no database takes it
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise ConfigError(f"{where}: '{key}' must be {getattr(kind, '__name__', kind)}")
     return value
@@ -198,7 +203,7 @@ def parse_site(text: str, source: str = "site file") -> Site:
         site.kiosk_interval = _require(kiosk, "seconds_per_ticket", float, f"{source}: [kiosk]")
     if "ask_district" in kiosk:
         site.ask_district = _require(kiosk, "ask_district", bool, f"{source}: [kiosk]")
-    if site.kiosk_burst < 1 or site.kiosk_interval < 0:
+    if site.kiosk_burst < 1 or not 0 <= site.kiosk_interval < float("inf"):  # nan fails too
         raise ConfigError(f"{source}: [kiosk] burst must be at least 1, seconds_per_ticket >= 0")
 
     counter = data.get("counter", {})
@@ -270,6 +275,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
             raise ConfigError(f"{where}: 'prefix' must be 1 to 3 letters A-Z")
         if not 0 < spec.minutes <= 480:
             raise ConfigError(f"{where}: 'minutes' must be between 0 and 480")
+        if not 0 <= spec.id < 2**31:  # as the API's ids (api.int_field)
+            raise ConfigError(f"{where}: 'id' must be from 0 to {2**31 - 1}")
         if spec.id in ids or spec.prefix in prefixes:
             raise ConfigError(f"{where}: id {spec.id} or prefix {spec.prefix} is used twice")
         ids.add(spec.id)
@@ -290,6 +297,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
             services=services,
             enabled=bool(item.get("enabled", True)),
         )
+        if not 0 <= spec.id < 2**31 or not all(0 <= s < 2**31 for s in services):
+            raise ConfigError(f"{where}: ids must be from 0 to {2**31 - 1}")
         if spec.id in counter_ids:
             raise ConfigError(f"{where}: id {spec.id} is used twice")
         counter_ids.add(spec.id)

@@ -12,6 +12,8 @@ DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
 KINDS = ("display", "kiosk")
 SOUND = ("ok", "blocked", "speech_unavailable", "muted")
 SPEECH = ("server", "browser", "none", "unknown")
+# A venue has a handful of screens; any client may name itself, so the list is bounded.
+MAX_DEVICES = 100
 
 
 @dataclass
@@ -35,8 +37,15 @@ class Devices:
         device, kind = auth.get("device"), auth.get("kind", "display")
         if not isinstance(device, str) or not DEVICE_RE.match(device) or kind not in KINDS:
             return False
-        self._sids[sid] = device
         known = self._by_id.get(device)
+        if known is None and len(self._by_id) >= MAX_DEVICES:
+            gone = [d for d in self._by_id.values() if not d.connected]
+            gone.sort(key=lambda d: d.last_seen)
+            for old in gone[: len(self._by_id) - MAX_DEVICES + 1]:  # the longest gone first
+                del self._by_id[old.id]
+            if len(self._by_id) >= MAX_DEVICES:
+                return False  # all connected: served, but not listed
+        self._sids[sid] = device
         self._by_id[device] = Device(
             device, kind, True, time.time(), known.sound if known else None
         )

@@ -60,7 +60,7 @@ def district_of(value: str) -> str | None:
     """The stored form of a visitor's answer: "1".."10", a quarter's name, or "outside"."""
     if value == OUTSIDE:
         return OUTSIDE
-    if value.isdigit() and int(value) in STADTBEZIRKE:
+    if value.isdecimal() and len(value) < 4 and int(value) in STADTBEZIRKE:  # int("²") fails
         return str(int(value))
     if value in STADTTEILE:
         return value

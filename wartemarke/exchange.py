@@ -798,18 +798,23 @@ def to_csv(header: list, rows: list) -> bytes:
 def to_xlsx(tables: dict[str, tuple[list, list]]) -> bytes:
     """One sheet per table, header row bold and frozen."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
+
+    def clean(row: list) -> list:
+        # Control characters (a name typed with one) have no place in a sheet's XML: dropped.
+        return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
 
     book = Workbook()
     book.remove(book.active)
     for name, (header, rows) in tables.items():
         sheet = book.create_sheet(name)
-        sheet.append(header)
+        sheet.append(clean(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append(row)
+            sheet.append(clean(row))
             for cell in sheet[sheet.max_row]:
                 if cell.data_type == "f":  # a name like "=HYPERLINK(…)" is text, never a formula
                     cell.data_type = "s"

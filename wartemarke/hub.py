@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import traceback
 
+import flask_socketio
 from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room
@@ -34,6 +37,54 @@ from .operations import Change, Operations
 
 log = logging.getLogger(__name__)
 
+
+class MalformedPackets(logging.Filter):
+    """python-engineio drops a packet it or python-socketio refuses (not JSON, an integer of
+    more than 100 digits, nested deeper than the parser goes, a packet type only servers send,
+    an event without a name) and logs a full traceback for each: anybody can send those. One
+    warning line instead; an error raised in Flask-SocketIO or in our code keeps its traceback."""
+
+    MESSAGES = ("message handler error", "post request handler error")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in self.MESSAGES and record.exc_info:
+            files = [f.filename for f in traceback.extract_tb(record.exc_info[2])]
+            if not any(f.startswith(OURS) for f in files):
+                record.msg, record.args = (
+                    "malformed Socket.IO packet dropped: %r",
+                    (record.exc_info[1],),
+                )
+                record.exc_info = record.exc_text = None
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+# Where code runs that may raise for reasons of its own (not the client's).
+OURS = (
+    os.path.dirname(flask_socketio.__file__) + os.sep,
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+def close_refused_polls_at_once(eio) -> None:
+    """python-engineio answers a polling POST it refuses (over its size limit, or a packet
+    type only servers send, "6" or "9") by closing the session and then waiting until the
+    client has fetched the close packet, which such a client never does: the request hangs for
+    good and keeps its connection open, and enough of them use up the server's file
+    descriptors. Close without waiting; the client gets its 400 at once."""
+
+    def disconnect(sid=None):
+        if sid is None:
+            return original(sid)
+        socket = eio.sockets.pop(sid, None)
+        if socket is not None:
+            socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+        return None
+
+    original = eio.disconnect
+    eio.disconnect = disconnect
+
+
 DISPLAY = "/display"
 STAFF = "/staff"
 TICKET = "/ticket"
@@ -43,6 +94,10 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 class Hub:
     def __init__(self, socketio: SocketIO) -> None:
         self.socketio = socketio
+        eio_log = socketio.server.eio.logger
+        if not any(isinstance(f, MalformedPackets) for f in eio_log.filters):  # one per logger
+            eio_log.addFilter(MalformedPackets())
+        close_refused_polls_at_once(socketio.server.eio)
         self.ops: Operations | None = None
         self.devices = Devices()
         # Phones connected to this process (sid -> token). With one process these are all the
@@ -50,6 +105,9 @@ class Hub:
         # processes sharing a message queue, the changing process cannot know which phones the
         # others hold and sends the status of every waiting ticket.
         self.phones: dict[str, str] = {}
+        # Staff screens connected to this process (sid -> user id): closed when the account is
+        # disabled, since a socket is only checked when it connects.
+        self.staff: dict[str, int] = {}
         self.shared = socketio.server_options.get("client_manager") is not None
 
     def bind(self, ops: Operations) -> None:
@@ -68,13 +126,14 @@ class Hub:
                 self._publish_devices()
 
         @sio.on("display_status", namespace=DISPLAY)
-        def display_status(data=None):
-            """A screen reports e.g. {"sound": "blocked"}: staff must know a display is mute."""
+        def display_status(data=None, *_extra):
+            """A screen reports e.g. {"sound": "blocked"}: staff must know a display is mute.
+            (Every handler takes *_extra: a client may send more arguments than it should.)"""
             if isinstance(data, dict) and self.devices.reported(request.sid, data):
                 self._publish_devices()
 
         @sio.on("snapshot", namespace=DISPLAY)
-        def display_snapshot(_data=None):
+        def display_snapshot(*_args):
             emit("snapshot", ops.state())
 
         @sio.on("connect", namespace=TICKET)
@@ -91,7 +150,7 @@ class Hub:
             emit("status", status)
 
         @sio.on("snapshot", namespace=TICKET)
-        def ticket_snapshot(_data=None):
+        def ticket_snapshot(*_args):
             token = self.phones.get(request.sid)
             if token is not None:
                 with contextlib.suppress(DomainError):
@@ -105,13 +164,25 @@ class Hub:
         def staff_connect(auth=None):
             if not current_user.is_authenticated:
                 return False  # refused: the client sees a connect_error
+            self.staff[request.sid] = current_user.id
             emit("snapshot", self.staff_snapshot())
 
+        @sio.on("disconnect", namespace=STAFF)
+        def staff_disconnect(*_args):
+            self.staff.pop(request.sid, None)
+
         @sio.on("snapshot", namespace=STAFF)
-        def staff_snapshot(_data=None):
+        def staff_snapshot(*_args):
             if not current_user.is_authenticated:
                 return
             emit("snapshot", self.staff_snapshot())
+
+    def drop_user(self, user_id: int) -> None:
+        """Close the live staff screens of a disabled account (those on this process)."""
+        for sid, holder in list(self.staff.items()):
+            if holder == user_id:
+                self.staff.pop(sid, None)
+                self.socketio.server.disconnect(sid, namespace=STAFF)
 
     def _publish_devices(self) -> None:
         self.socketio.emit("devices", {"devices": self.devices.listing()}, namespace=STAFF)

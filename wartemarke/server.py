@@ -5,21 +5,45 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
+import traceback
 
 import gevent
 from gevent import pywsgi
+from wsproto.utilities import RemoteProtocolError
 
 from .config import ConfigError
 
 log = logging.getLogger(__name__)
+ENGINEIO_PACKET = os.path.join("engineio", "packet.py")
 
 
 class Handler(pywsgi.WSGIHandler):
     def run_application(self):
         try:
             super().run_application()
+        except RemoteProtocolError:
+            # simple-websocket parses the upgrade request again, with h11, which refuses what
+            # gevent let through (a control character in a header): a bad request, no crash.
+            if self.headers_sent:
+                raise
+            body = b"Bad websocket handshake.\n"
+            self.start_response(
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            self.write(body)
+        except ValueError as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            if not frames or not frames[-1].filename.endswith(ENGINEIO_PACKET):
+                raise
+            # python-engineio's read loop ends on a websocket frame it cannot decode ("", "x"):
+            # one log line, and the connection closed (also its dup() in simple-websocket).
+            log.warning("websocket closed after an undecodable Engine.IO packet: %s", exc)
+            with contextlib.suppress(OSError):
+                self.socket.shutdown(socket.SHUT_RDWR)
         finally:
             if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
                 # The websocket owned the connection; what follows on it (the client's close

@@ -89,9 +89,15 @@ class OpeningHours:
     @classmethod
     def from_json(cls, data: dict | None) -> OpeningHours:
         data = data or {}
+        if not isinstance(data, dict):
+            raise Invalid("the opening hours must be a table (hours, weekdays, dates, …)")
         margin = data.get("closing_margin_min", 0)
         if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 480:
             raise Invalid("closing_margin_min must be a number of minutes (0-480)")
+        if not isinstance(data.get("weekdays") or {}, dict):
+            raise Invalid("weekdays must map mon … sun to hours")
+        if not isinstance(data.get("dates") or [], list):
+            raise Invalid("dates must be a list of dates (YYYY-MM-DD)")
         weekdays = {}
         for key, value in (data.get("weekdays") or {}).items():
             if key not in WEEKDAYS:
