@@ -14,11 +14,19 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from .api import int_field, json_body, ops, str_field
 from .appointment_files import read_bookings
-from .auth import MIN_PASSWORD, ROLES, USERNAME_RE, hash_password, staff_required, validate_new_user
+from .auth import (
+    MIN_PASSWORD,
+    ROLES,
+    USERNAME_RE,
+    hash_password,
+    staff_required,
+    user_by_id,
+    validate_new_user,
+)
 from .config import (
     PREFIX_RE,
     SITE_FILE,
@@ -50,11 +58,17 @@ LAST_TICKETS = 20
 MAX_SITE_FILE = 50_000
 
 
+# Control characters but tab and line feed (the ticket text and the ticker may have lines).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def text_field(body: dict, name: str, max_len: int, required: bool = True) -> str:
     value = body.get(name)
     if not isinstance(value, str):
         raise Invalid(f"'{name}' must be text.", field=name)
-    value = value.strip()
+    value = value.strip().replace("\r\n", "\n")
+    if CONTROL_RE.search(value):  # they would reach the receipt printer and the SVG charts
+        raise Invalid(f"'{name}' contains control characters.", field=name)
     if required and not value:
         raise Invalid(f"'{name}' must not be empty.", field=name)
     if len(value) > max_len:
@@ -222,7 +236,19 @@ def update_user(user_id: int):
     user = ops().update_user(current_user.actor, user_id, fields)
     if fields.get("active") is False:  # its session is refused from now on; so are its sockets
         current_app.extensions["wartemarke"].hub.drop_user(user_id)
+    elif "password_hash" in fields:
+        _sessions_end(user_id)
     return jsonify(user)
+
+
+def _sessions_end(user_id: int) -> None:
+    """After a new password the account's older sessions are refused (the session id carries a
+    stamp of the password hash) and its live screens closed; an admin changing their own
+    password stays logged in here."""
+    if user_id == current_user.id:
+        login_user(user_by_id(ops().store, user_id))
+    else:
+        current_app.extensions["wartemarke"].hub.drop_user(user_id)
 
 
 @admin_api.post("/users/<int:user_id>/password")
@@ -232,6 +258,7 @@ def reset_password(user_id: int):
     user = ops().update_user(
         current_user.actor, user_id, {"password_hash": hash_password(password)}
     )
+    _sessions_end(user_id)
     return jsonify(user)
 
 

@@ -248,6 +248,10 @@ def cancel_ticket(token: str):
     lambda: current_app.config["LOGIN_LIMIT"], deduct_when=lambda r: r.status_code == 401
 )
 def login():
+    if not request.is_json:
+        # A cross-site form can post text/plain but not JSON (that needs a CORS preflight),
+        # so no other site can log a clerk's browser into an account of its choosing.
+        raise Invalid("The login is sent as JSON (Content-Type: application/json).")
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import wraps
@@ -33,6 +34,10 @@ class StaffUser(UserMixin):
     username: str
     display_name: str
     role: str
+    stamp: str = ""  # from the password hash: a new password ends every older session
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.stamp}"
 
     @property
     def actor(self) -> Actor:
@@ -47,10 +52,20 @@ class StaffUser(UserMixin):
         }
 
 
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 def _user_from_row(row) -> StaffUser | None:
     if row is None or not row.active:
         return None
-    return StaffUser(row.id, row.username, row.display_name, row.role)
+    return StaffUser(row.id, row.username, row.display_name, row.role, _stamp(row.password_hash))
+
+
+def user_by_id(store, user_id: int) -> StaffUser | None:
+    """The account as it is now (None if unknown or disabled)."""
+    with store.read() as tx:
+        return _user_from_row(tx.user(user_id))
 
 
 def hash_password(password: str) -> str:
@@ -91,11 +106,13 @@ def init_auth(app: Flask, store) -> None:
     limiter.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        user_id, _, stamp = session_id.partition(".")
+        if not user_id.isdecimal() or len(user_id) > 10:
             return None
-        with store.read() as tx:
-            return _user_from_row(tx.user(int(user_id)))
+        user = user_by_id(store, int(user_id))
+        # A session from before the last password change (or reset) is no longer valid.
+        return user if user is not None and user.stamp == stamp else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -213,6 +213,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
         site.recalls_before_no_show = _require(
             counter, "recalls_before_no_show", int, f"{source}: [counter]"
         )
+        if not 0 <= site.recalls_before_no_show <= 20:
+            raise ConfigError(f"{source}: [counter] recalls_before_no_show must be 0 to 20")
 
     opening = data.get("opening")
     if opening is not None:

@@ -128,3 +128,44 @@ def test_integrations_are_limited_per_address(make_server):
         for _ in range(7)
     ]
     assert codes == [201] * 5 + [429] * 2
+
+
+def test_a_new_password_ends_the_older_sessions(admin_server, boss):
+    url = admin_server.url
+    phone, desk = admin_server.login("clerk1", "secret-1"), admin_server.login("clerk1", "secret-1")
+    assert phone.get(url + "/api/me").status_code == 200
+    clerk_id = phone.get(url + "/api/me").json()["user"]["id"]
+    r = boss.post(f"{url}/api/admin/users/{clerk_id}/password", json={"password": "fresh-pass"})
+    assert r.status_code == 200
+    for old in (phone, desk):  # e.g. a session left open on a lost tablet
+        assert old.get(url + "/api/me").status_code == 401
+    assert admin_server.login("clerk1", "fresh-pass").get(url + "/api/me").status_code == 200
+    # An admin changing their own password stays logged in, with the new password only.
+    boss_id = boss.get(url + "/api/me").json()["user"]["id"]
+    r = boss.put(f"{url}/api/admin/users/{boss_id}", json={"password": "new-boss-pass"})
+    assert r.status_code == 200
+    assert boss.get(url + "/api/me").status_code == 200
+    assert boss.get(url + "/api/admin/venue").status_code == 200
+    bad = requests.post(url + "/api/login", json={"username": "boss", "password": "secret-boss"})
+    assert bad.status_code == 401
+
+
+def test_login_only_as_json_so_no_other_site_can_log_a_browser_in(server):
+    # A cross-site HTML form can send text/plain or form data, never application/json.
+    body = '{"username": "clerk1", "password": "secret-1"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        r = requests.post(server.url + "/api/login", data=body, headers=headers)
+        assert r.status_code == 400 and "JSON" in r.json()["message"], content_type
+        assert "Set-Cookie" not in r.headers
+    assert server.login("clerk1", "secret-1").get(server.url + "/api/me").status_code == 200
+
+
+def test_names_with_control_characters_are_refused(boss, admin_server):
+    url = admin_server.url
+    for name in ("Pass\x00port", "Ausweis\x1b[2J", "Melde\x07"):
+        r = boss.put(url + "/api/admin/services/1", json={"name": name})
+        assert r.status_code == 400 and r.json()["field"] == "name", name
+    r = boss.put(url + "/api/admin/venue", json={"ticket_text": "Zeile 1\r\nZeile 2\tTab"})
+    assert r.status_code == 200
+    assert boss.get(url + "/api/admin/venue").json()["ticket_text"] == "Zeile 1\nZeile 2\tTab"
