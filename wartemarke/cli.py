@@ -152,6 +152,35 @@ def build_parser() -> argparse.ArgumentParser:
     listing = appointments_sub.add_parser("list", help="the appointments of one day")
     _common(listing)
     listing.add_argument("--day", metavar="YYYY-MM-DD", help="the day (default: today)")
+
+    backup = sub.add_parser(
+        "backup", help="write a checked copy of the database (safe while the server runs)"
+    )
+    _common(backup)
+    backup.add_argument(
+        "out",
+        metavar="OUT",
+        help="the file to write, or a directory for wartemarke-YYYYMMDD-HHMMSS.sqlite3 "
+        "(.dump for PostgreSQL)",
+    )
+    restore = sub.add_parser(
+        "restore", help="replace the database by a backup (the server must be stopped)"
+    )
+    _common(restore)
+    restore.add_argument("backup", metavar="BACKUP", help="a file written by 'wartemarke backup'")
+
+    doctor = sub.add_parser(
+        "doctor", help="pre-flight check before opening: printer, disk, database, network, time"
+    )
+    _common(doctor)
+    doctor.add_argument(
+        "--host", default=env_default("host", "0.0.0.0"), help="env WARTEMARKE_HOST"
+    )
+    doctor.add_argument(
+        "--port", type=int, default=int(env_default("port", "8080")), help="env WARTEMARKE_PORT"
+    )
+    doctor.add_argument("--printer", default=env_default("printer"), help="printer URL")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -204,9 +233,11 @@ def cmd_serve(args) -> int:
     monkey.patch_all()
 
     from .app import create_app
+    from .backup import hold_server_lock
     from .server import listen, serve
 
     settings = load_settings(args)
+    hold_server_lock(settings.data_dir)  # a restore refuses while any server holds it
     sock = listen(settings.host, settings.port)  # fail early and clearly on a busy port
     app = create_app(settings)
     state = app.extensions["wartemarke"]
@@ -528,6 +559,38 @@ def _print_appointments(view: dict) -> None:
         print("  ".join(cells).rstrip())
 
 
+def _database_url(args) -> tuple[Path, str]:
+    """The data dir and database of backup/restore: they need no site file."""
+    from .config import Settings, prepare_data_dir
+
+    settings = Settings(data_dir=prepare_data_dir(Path(args.data_dir)), database=args.database)
+    return settings.data_dir, settings.database_url
+
+
+def cmd_backup(args) -> int:
+    from datetime import datetime
+
+    from .backup import backup
+
+    _, url = _database_url(args)
+    facts = backup(url, args.out, datetime.now().astimezone())
+    print(f"{facts.path}: {facts.describe()}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from datetime import datetime
+
+    from .backup import restore
+
+    data_dir, url = _database_url(args)
+    facts, kept = restore(url, Path(args.backup), data_dir, datetime.now().astimezone())
+    print(f"restored {facts.path}: {facts.describe()}")
+    if kept:
+        print(f"the replaced database is kept as {kept}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("WARTEMARKE_LOG_LEVEL", "INFO"),
@@ -552,6 +615,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_import(args)
         if args.command == "appointments":
             return cmd_appointments(args)
+        if args.command == "backup":
+            return cmd_backup(args)
+        if args.command == "restore":
+            return cmd_restore(args)
+        if args.command == "doctor":
+            from .doctor import main as doctor
+
+            return doctor(args)
     except ConfigError as exc:
         print(f"wartemarke: error: {exc}", file=sys.stderr)
         return 2
