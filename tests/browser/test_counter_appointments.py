@@ -94,7 +94,7 @@ def test_an_appointment_called_at_its_slot_shows_its_badge(office, open_page, ou
     expect(chip(page, "T001").locator(".c-chip-wait")).to_be_hidden()
     expect(chip(page, "T001")).to_have_class(re.compile(r"\bis-later\b"))
     expect(chip(page, "T001")).to_have_attribute(
-        "aria-label", "T001 aufrufen, Termin um 09:20, noch nicht an der Reihe"
+        "aria-label", "T001, ab 09:20 – Termin noch nicht an der Reihe – aufrufen"
     )
     expect(chip(page, walk_in).locator(".c-chip-slot")).to_be_hidden()
     expect(chip(page, walk_in)).to_have_class(re.compile(r"\bis-next\b"))
@@ -137,7 +137,7 @@ def test_an_appointment_called_at_its_slot_shows_its_badge(office, open_page, ou
     expect(chip(page, "T002").locator(".c-chip-slot")).to_have_text("Termin 09:40")
     expect(chip(page, "T002")).not_to_have_class(re.compile(r"\bis-later\b"))
     expect(chip(page, "T002")).to_have_class(re.compile(r"\bis-next\b"))
-    expect(chip(page, "T002")).to_have_attribute("aria-label", "T002 aufrufen, Termin 09:40")
+    expect(chip(page, "T002")).to_have_attribute("aria-label", "T002, Termin 09:40 – aufrufen")
     expect(page.locator("#empty-hint")).to_have_text(
         "1 Person wartet · als Nächstes: T002 (Reisepass)"
     )
