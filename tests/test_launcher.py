@@ -8,13 +8,16 @@ and leave the real wall display mute.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "deploy" / "kiosk" / "wartemarke-kiosk.sh"
@@ -211,3 +214,212 @@ def test_is_plain_posix_sh():
     assert os.access(SCRIPT, os.X_OK)
     result = subprocess.run(["dash", "-n", str(SCRIPT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_gnome_never_blanks_locks_sleeps_or_shows_a_keyboard(sandbox):
+    """xset does nothing on Wayland: GNOME's own settings keep the screen on there."""
+    bin_dir, env, _ = sandbox
+    fake(bin_dir, "chromium")
+    fake(bin_dir, "gsettings")  # list-keys succeeds: a GNOME session
+    assert run(env, URL).returncode == 0
+    settings = {tuple(c[1:3]): c[3] for c in calls(env, "gsettings") if c[0] == "set"}
+    assert settings == {
+        ("org.gnome.desktop.session", "idle-delay"): "0",
+        ("org.gnome.desktop.screensaver", "lock-enabled"): "false",
+        ("org.gnome.desktop.screensaver", "idle-activation-enabled"): "false",
+        ("org.gnome.settings-daemon.plugins.power", "sleep-inactive-ac-type"): "nothing",
+        ("org.gnome.settings-daemon.plugins.power", "sleep-inactive-battery-type"): "nothing",
+        ("org.gnome.desktop.a11y.applications", "screen-keyboard-enabled"): "false",
+    }
+    Path(env["FAKE_LOG"]).unlink()
+    assert run({**env, "WARTEMARKE_KIOSK_DESKTOP": "keep"}, URL).returncode == 0
+    assert calls(env, "gsettings") == []
+
+
+def test_https_readiness_check_accepts_the_local_ca(sandbox):
+    """The wait for the server must not fail on a certificate curl does not know: the browser
+    checks it (with the CA it was given), curl only asks whether anything answers."""
+    bin_dir, env, _ = sandbox
+    fake(bin_dir, "chromium")
+    fake(bin_dir, "curl")
+    assert (
+        run({**env, "WARTEMARKE_KIOSK_WAIT": "5"}, "https://192.0.2.1:8080/kiosk/").returncode == 0
+    )
+    [argv] = calls(env, "curl")
+    assert "-kfsS" in argv and argv[-1] == "https://192.0.2.1:8080/kiosk/"
+
+
+CERTUTIL = shutil.which("certutil")
+
+
+@pytest.mark.skipif(not CERTUTIL, reason="certutil missing (Debian package libnss3-tools)")
+def test_the_servers_ca_goes_into_the_users_certificate_store(sandbox):
+    from tests.conftest import wartemarke
+
+    bin_dir, env, tmp = sandbox
+    fake(bin_dir, "chromium")
+    (bin_dir / "certutil").symlink_to(CERTUTIL)
+    assert wartemarke("cert", data_dir=tmp / "server").returncode == 0
+    ca = tmp / "server" / "tls" / "ca.crt"
+    for _ in range(2):  # again (every start): replaced, not added twice
+        result = run({**env, "WARTEMARKE_KIOSK_CA": str(ca)}, URL)
+        assert result.returncode == 0, result.stderr
+    nssdb = Path(env["HOME"]) / ".pki" / "nssdb"
+    listed = subprocess.run(
+        [CERTUTIL, "-L", "-d", f"sql:{nssdb}"], capture_output=True, text=True, check=True
+    ).stdout
+    rows = [line for line in listed.splitlines() if line.startswith("Wartemarke CA")]
+    assert len(rows) == 1 and rows[0].split()[-1] == "C,,", listed
+    missing = run({**env, "WARTEMARKE_KIOSK_CA": str(tmp / "nope.crt")}, URL)
+    assert missing.returncode == 0 and "cannot read" in missing.stderr
+
+
+# --- the real thing: this launcher, Debian's Chromium, a real server ---------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def needs_chromium():
+    if not CHROMIUM.exists():
+        if os.environ.get("WARTEMARKE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is required here")
+        pytest.skip(f"{CHROMIUM} is missing (Debian package 'chromium')")
+
+
+class Screens:
+    """What staff see of the venue's screens: the /staff snapshot's device list, asked anew."""
+
+    def __init__(self, server, **options):
+        from tests.integration.test_flow import Listener
+
+        session = server.session() if hasattr(server, "session") else requests.Session()
+        login = session.post(
+            server.url + "/api/login", json={"username": "clerk1", "password": "secret-1"}
+        )
+        assert login.status_code == 200, login.text
+        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        self.staff = Listener(server.url, "/staff", headers={"Cookie": cookie}, **options)
+        self.staff.next("snapshot")
+
+    def connected(self, device: str) -> bool | None:
+        self.staff.client.emit("snapshot", namespace="/staff")
+        for found in self.staff.next("snapshot")["devices"]:
+            if found["id"] == device:
+                return found["connected"]
+        return None
+
+    def wait(self, device: str, connected: bool, timeout: float = 45) -> None:
+        deadline = time.monotonic() + timeout
+        while self.connected(device) is not connected:
+            assert time.monotonic() < deadline, f"{device} never became connected={connected}"
+            time.sleep(0.25)
+
+    def close(self):
+        self.staff.close()
+
+
+def start_launcher(url: str, home: Path, **extra) -> subprocess.Popen:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "WARTEMARKE_KIOSK_BROWSER": str(CHROMIUM),
+        # Headless here; as root Chromium needs --no-sandbox (a real kiosk user does not).
+        "WARTEMARKE_KIOSK_FLAGS": "--headless=new --no-sandbox --disable-gpu",
+        "WARTEMARKE_KIOSK_RESTART_DELAY": "0",
+        "WARTEMARKE_KIOSK_DESKTOP": "keep",
+        **extra,
+    }
+    return subprocess.Popen(
+        [str(SCRIPT), url], env=env, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def browser_of(launcher: subprocess.Popen) -> int:
+    children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read_text().split()
+    [pid] = [int(c) for c in children if "chrom" in Path(f"/proc/{c}/cmdline").read_text()]
+    return pid
+
+
+def stop_launcher(launcher: subprocess.Popen) -> None:
+    launcher.terminate()
+    try:
+        launcher.wait(15)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)  # Chromium's helpers, if any are left
+        launcher.stderr.close()
+
+
+def test_wall_display_comes_up_with_the_server_and_back_after_restart_and_crash(tmp_path):
+    """The launcher started before the server (the error page reloads by itself once the server
+    answers), the server restarted (the page reconnects), the browser killed (the launcher
+    starts it again): each time staff see the wall display connected again."""
+    needs_chromium()
+    from tests.conftest import Server, site_with_counters
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "site.toml").write_text(site_with_counters(1), encoding="utf-8")
+    server = Server(data_dir, extra=["--config", str(data_dir / "site.toml")])
+    url = f"{server.url}/display/?id=wand-test&sound=off"
+    # Do not wait for the server: Chromium starts on its error page.
+    launcher = start_launcher(url, tmp_path / "home", WARTEMARKE_KIOSK_WAIT="0")
+    screens = None
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "home" / ".config" / "wartemarke-kiosk" / "Default").exists():
+            assert time.monotonic() < deadline, "Chromium never started"
+            time.sleep(0.2)
+        server.add_users([("clerk1", "secret-1", "clerk")])
+        server.start()
+        screens = Screens(server)
+        screens.wait("wand-test", True)
+
+        server.kill()
+        screens.close()
+        server.start()
+        screens = Screens(server)
+        screens.wait("wand-test", True)
+
+        os.kill(browser_of(launcher), signal.SIGKILL)
+        screens.wait("wand-test", False)
+        screens.wait("wand-test", True)
+        assert launcher.poll() is None
+    finally:
+        if screens:
+            screens.close()
+        stop_launcher(launcher)
+        server.stop()
+
+
+@pytest.mark.skipif(not CERTUTIL, reason="certutil missing (Debian package libnss3-tools)")
+def test_wall_display_over_https_trusts_the_servers_ca(tmp_path):
+    """HTTPS end to end: 'wartemarke cert', 'serve --certfile', the launcher given ca.crt; the
+    real browser loads the wall display over https and its live connection (wss) arrives."""
+    needs_chromium()
+    from tests.conftest import site_with_counters, wartemarke
+    from tests.integration.test_https import TLSServer
+
+    data_dir = tmp_path / "data"
+    assert wartemarke("cert", "--host=127.0.0.1", data_dir=data_dir).returncode == 0
+    tls = data_dir / "tls"
+    (data_dir / "site.toml").write_text(site_with_counters(1), encoding="utf-8")
+    extra = ["--config", str(data_dir / "site.toml")]
+    extra += ["--certfile", str(tls / "server.crt"), "--keyfile", str(tls / "server.key")]
+    server = TLSServer(data_dir, extra=extra, ca=tls / "ca.crt")
+    server.add_users([("clerk1", "secret-1", "clerk")])
+    server.start()
+    launcher = start_launcher(
+        f"{server.url}/display/?id=wand-tls&sound=off",
+        tmp_path / "home",
+        WARTEMARKE_KIOSK_CA=str(tls / "ca.crt"),
+    )
+    screens = None
+    try:
+        screens = Screens(server, http_session=server.session())
+        screens.wait("wand-tls", True)
+    finally:
+        if screens:
+            screens.close()
+        stop_launcher(launcher)
+        server.stop()

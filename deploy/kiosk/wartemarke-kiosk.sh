@@ -5,10 +5,15 @@
 # Linux laptop or a Raspberry Pi, and keeps it there:
 #   * kiosk mode, no error dialogs, no info bars, no "restore pages?" bubble, no translate bar,
 #     no swipe-back, no pinch zoom; sound may play without a click (the display's chime/voice);
-#   * the screen never blanks or sleeps (xset on X11; systemd-inhibit where logind runs);
+#   * the screen never blanks or sleeps (xset on X11; systemd-inhibit where logind runs; on
+#     GNOME, also on Wayland, the session's idle, lock, sleep and on-screen keyboard settings);
 #   * the mouse pointer hides (unclutter, if installed);
 #   * waits (up to WARTEMARKE_KIOSK_WAIT s) until the server answers, so the screen does not
-#     start on an error page, and starts the browser again whenever it exits or crashes.
+#     start on an error page, and starts the browser again whenever it exits or crashes;
+#     Chromium itself reloads an error page once the server is back, and the pages reconnect
+#     their live connection after a server restart;
+#   * HTTPS with the server's own CA: WARTEMARKE_KIOSK_CA=ca.crt is added to the user's
+#     certificate store (certutil, Debian package libnss3-tools) before the browser starts.
 #
 # Environment (all optional):
 #   WARTEMARKE_KIOSK_BROWSER        the browser command (default: the first of chromium,
@@ -21,6 +26,8 @@
 #                                   browser keeps dying within 10 s, up to 30)
 #   WARTEMARKE_KIOSK_RUNS           stop after this many browser runs (default 0: never; tests
 #                                   and one-off starts use 1)
+#   WARTEMARKE_KIOSK_CA             a CA certificate (PEM) to trust, from 'wartemarke cert'
+#   WARTEMARKE_KIOSK_DESKTOP        "keep": leave the GNOME settings alone (default: set them)
 #
 # Exit codes: 2 usage, 3 no browser found; otherwise the browser's last exit code.
 
@@ -61,11 +68,41 @@ delay=${WARTEMARKE_KIOSK_RESTART_DELAY:-2}
 max_runs=${WARTEMARKE_KIOSK_RUNS:-0}
 mkdir -p "$profile"
 
+# --- HTTPS with the server's own CA ('wartemarke cert'): Chromium trusts the user's NSS store --
+ca=${WARTEMARKE_KIOSK_CA:-}
+if [ -n "$ca" ]; then
+    nssdb=${HOME:-/tmp}/.pki/nssdb
+    if [ ! -r "$ca" ]; then
+        log "WARTEMARKE_KIOSK_CA: cannot read $ca"
+    elif ! command -v certutil >/dev/null 2>&1; then
+        log "certutil is missing (Debian: apt install libnss3-tools): $ca is not trusted"
+    else
+        mkdir -p "$nssdb"
+        [ -f "$nssdb/cert9.db" ] || certutil -d "sql:$nssdb" -N --empty-password || true
+        # Replaced, not added: after 'wartemarke cert --new-ca' the new CA takes over.
+        certutil -d "sql:$nssdb" -D -n "Wartemarke CA" >/dev/null 2>&1 || true
+        certutil -d "sql:$nssdb" -A -t "C,," -n "Wartemarke CA" -i "$ca" ||
+            log "could not add $ca to $nssdb"
+    fi
+fi
+
 # --- the screen stays on, the pointer hides ------------------------------------------------
 if [ -n "${DISPLAY:-}" ] && command -v xset >/dev/null 2>&1; then
     xset s off || true
     xset s noblank || true
     xset -dpms || true
+fi
+# GNOME (X11 and Wayland, where xset does nothing): no blank screen, no lock, no suspend, and no
+# on-screen keyboard sliding over the kiosk (it has its own keypad). This user is the screen's.
+if [ "${WARTEMARKE_KIOSK_DESKTOP:-}" != keep ] && command -v gsettings >/dev/null 2>&1 &&
+    gsettings list-keys org.gnome.desktop.session >/dev/null 2>&1; then
+    gsettings set org.gnome.desktop.session idle-delay 0 || true
+    gsettings set org.gnome.desktop.screensaver lock-enabled false || true
+    gsettings set org.gnome.desktop.screensaver idle-activation-enabled false || true
+    gsettings set org.gnome.settings-daemon.plugins.power sleep-inactive-ac-type nothing || true
+    gsettings set org.gnome.settings-daemon.plugins.power sleep-inactive-battery-type nothing ||
+        true
+    gsettings set org.gnome.desktop.a11y.applications screen-keyboard-enabled false || true
 fi
 
 helper=""
@@ -93,11 +130,12 @@ if command -v systemd-inhibit >/dev/null 2>&1 && systemd-inhibit --list >/dev/nu
 fi
 
 # --- wait for the server (a kiosk in front of "This site can't be reached" helps nobody) -----
+# Only whether it answers: an HTTPS certificate is the browser's to check (hence -k).
 answers() {
     if command -v curl >/dev/null 2>&1; then
-        curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null
+        curl -kfsS -o /dev/null --max-time 3 "$url" 2>/dev/null
     elif command -v wget >/dev/null 2>&1; then
-        wget -q -O /dev/null -T 3 "$url" 2>/dev/null
+        wget -q --no-check-certificate -O /dev/null -T 3 "$url" 2>/dev/null
     else
         return 0 # nothing to ask with: start anyway
     fi
