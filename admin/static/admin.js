@@ -34,7 +34,7 @@
     requestTimeoutMs: 10000,
   };
   var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-  var TABS = ["overview", "appointments", "services", "counters", "users", "venue", "stats", "day", "site"];
+  var TABS = ["overview", "appointments", "services", "counters", "users", "venue", "stats", "day", "site", "devices"];
 
   var state = {
     dict: {},
@@ -246,6 +246,7 @@
     if (name === "stats" && !state.statsLoaded) loadStats();
     if (name === "site" && !state.siteLoaded) loadSiteFile();
     if (name === "appointments") loadAppointments();
+    if (name === "devices") loadDevices();
   }
 
   TABS.forEach(function (tab, index) {
@@ -1689,6 +1690,95 @@
       $("sf-result").hidden = false;
       reloadLists();
     });
+  });
+
+  // --- setting up devices -------------------------------------------------------------------
+  /* GET /api/admin/devices/urls: the base URLs devices reach the server by (the public URL, else
+   * each LAN address; wartemarke.local while announced), each with every screen's URL and QR
+   * code (an SVG data URI). One base is shown at a time; printing gives one sheet per screen. */
+  function loadDevices() {
+    window.clearTimeout(state.devicesTimer);
+    showError($("dv-error"), "");
+    return request("GET", "/admin/devices/urls").then(function (res) {
+      if (res.status === 401 || res.status === 403) {
+        showLogin(t("error_session"));
+      } else if (res.status !== 200) {
+        showError($("dv-error"), errorText(res));
+      } else {
+        renderDeviceBases(res.body);
+        // The name is announced a few seconds after the start: ask again while it is pending.
+        if (res.body.mdns.state === "starting" && !$("panel-devices").hidden) {
+          state.devicesTimer = window.setTimeout(loadDevices, 3000);
+        }
+      }
+    });
+  }
+
+  function renderDeviceBases(data) {
+    state.deviceUrls = data;
+    var select = $("dv-base");
+    var previous = select.value;
+    replaceChildren(
+      select,
+      data.bases.map(function (base) {
+        var option = h("option", null, t("dv_base_" + base.kind, { url: base.url }));
+        option.value = base.url;
+        return option;
+      })
+    );
+    var kept = data.bases.some(function (base) {
+      return base.url === previous;
+    });
+    if (kept) select.value = previous;
+    $("dv-base-field").hidden = data.bases.length < 2;
+    showError($("dv-problem"), data.problem ? t("dv_problem_" + data.problem) : "");
+    var named = data.bases.filter(function (base) {
+      return base.kind === "mdns";
+    })[0];
+    var announcing = data.mdns.state;
+    var text = "";
+    if (named) text = t("dv_mdns_on", { url: named.url });
+    else if (announcing === "starting") text = t("dv_mdns_starting");
+    else if (announcing === "failed") text = t("dv_mdns_failed");
+    else if (!data.problem) text = t("dv_mdns_off");
+    setText($("dv-mdns"), text);
+    $("dv-mdns").hidden = !text;
+    renderDeviceCards();
+  }
+
+  function renderDeviceCards() {
+    var data = state.deviceUrls;
+    var chosen = $("dv-base").value;
+    var base = data.bases.filter(function (b) {
+      return b.url === chosen;
+    })[0] || data.bases[0];
+    var venue = $("venue-name").textContent;
+    $("dv-print").disabled = !base;
+    replaceChildren(
+      $("dv-list"),
+      (base ? base.devices : []).map(function (d) {
+        var card = h("figure", "a-card a-dv-card");
+        card.setAttribute("data-role", d.role);
+        var caption = h("figcaption", "a-dv-caption");
+        caption.appendChild(h("strong", "a-dv-role", t("dv_role_" + d.role)));
+        caption.appendChild(h("span", "a-dv-hint", t("dv_hint_" + d.role)));
+        var img = h("img", "a-dv-qr");
+        img.src = d.qr;
+        img.alt = t("dv_qr_alt", { role: t("dv_role_" + d.role), url: d.url });
+        var url = h("p", "a-dv-url");
+        url.appendChild(h("code", null, d.url));
+        card.appendChild(caption);
+        card.appendChild(img);
+        card.appendChild(url);
+        card.appendChild(h("p", "a-dv-venue", venue));
+        return card;
+      })
+    );
+  }
+
+  $("dv-base").addEventListener("change", renderDeviceCards);
+  $("dv-print").addEventListener("click", function () {
+    window.print();
   });
 
   // --- end of day ---------------------------------------------------------------------------
