@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -127,7 +128,14 @@ class Server:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "WARTEMARKE_LOG_LEVEL": "WARNING", **self.env},
+            # No mDNS: a test server bound to 0.0.0.0 must not announce itself on the real LAN
+            # (tests/integration/test_mdns.py announces inside network namespaces of its own).
+            env={
+                **os.environ,
+                "WARTEMARKE_LOG_LEVEL": "WARNING",
+                "WARTEMARKE_MDNS": "0",
+                **self.env,
+            },
         )
         self.wait_ready(timeout)
         return self
@@ -242,13 +250,19 @@ def _pg_bin() -> Path | None:
 def postgres():
     """Base URL of a throw-away PostgreSQL server on 127.0.0.1 (skipped where none is installed,
     except in CI, which sets WARTEMARKE_REQUIRE_POSTGRES=1 and installs it)."""
-    import shutil
-
     bin_dir = _pg_bin()
     if bin_dir is None:
         if os.environ.get("WARTEMARKE_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL is required here but not installed")
         pytest.skip("PostgreSQL is not installed")
+    with running_postgres(bin_dir) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_postgres(bin_dir: Path):
+    """A throw-away PostgreSQL server (also for the benchmarks); yields its base URL."""
+    import shutil
     import tempfile
 
     # Not under pytest's tmp dir: that is private to root, and PostgreSQL refuses to run as root.
@@ -296,10 +310,12 @@ def postgres():
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise
             time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(20)
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -312,3 +328,63 @@ def postgres_url(postgres, request):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{postgres}/{name}"
+
+
+# --- Redis: a private server per test, from Debian's redis-server package ------------------
+
+
+@pytest.fixture
+def redis_url():
+    """URL of a throw-away redis-server on 127.0.0.1, for one test: Socket.IO's pub/sub channel is
+    one per server, so tests sharing one would hear each other's calls. Skipped where
+    redis-server is not installed, except in CI, which sets WARTEMARKE_REQUIRE_REDIS=1."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("WARTEMARKE_REQUIRE_REDIS"):
+            pytest.fail("redis-server is required here but not installed")
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    with running_redis(binary) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_redis(binary: str = "redis-server"):
+    """A throw-away redis-server, no persistence (also for the benchmarks); yields its URL."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="wartemarke-redis-"))
+    port = free_port()
+    # fmt: off
+    command = [
+        binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(base),
+        "--save", "", "--appendonly", "no", "--daemonize", "no",
+    ]
+    # fmt: on
+    with open(base / "redis.log", "wb") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=1) as conn,
+            ):
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                log_text = (base / "redis.log").read_text(errors="replace")
+                raise RuntimeError(f"redis-server did not start:\n{log_text}")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        shutil.rmtree(base, ignore_errors=True)

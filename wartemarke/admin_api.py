@@ -512,3 +512,18 @@ def printer_tickets():
             for _, name, match in found[:LAST_TICKETS]
         ]
     )
+
+
+# --- devices ----------------------------------------------------------------------------------
+@admin_api.get("/devices/urls")
+@staff_required(role="admin", check_csrf=False)
+def device_urls():
+    """The addresses tablets open, each screen's with its QR code (tab "Geräte einrichten").
+    The admin reached the server by the same scheme and port as the devices will."""
+    from .mdns import device_urls as urls
+    from .mdns import port_of
+
+    settings = current_app.extensions["wartemarke"].settings
+    port = port_of(request.host, request.scheme)
+    announced = current_app.extensions.get("wartemarke_mdns")
+    return jsonify(urls(settings, request.scheme, port, announced))

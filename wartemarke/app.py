@@ -13,6 +13,7 @@ from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import housekeeping
@@ -79,7 +80,7 @@ def public_base_url(settings: Settings) -> Callable[[], str]:
     used, else (a kiosk on the server itself opens 127.0.0.1, which no phone can reach) the LAN
     address."""
     fixed = settings.public_url or settings.site.public_url
-    lan = f"http://{lan_address()}:{settings.port}"
+    lan = f"{'https' if settings.certfile else 'http'}://{lan_address()}:{settings.port}"
 
     def base() -> str:
         if fixed:
@@ -157,6 +158,11 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
         message_queue=settings.message_queue,
         manage_session=False,
     )
+    if settings.proxy_hops:
+        # Outermost (around Socket.IO too): the client's address and scheme as the proxy saw
+        # them. Never by default: without a proxy the header would be the client's own word.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     hub = Hub(socketio)
     ops = Operations(store, clock, publish=hub.publish, status_url=status_url_builder(settings))
     ops.rules_source = lambda: settings.site.appointments
@@ -178,6 +184,8 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     housekeeping.start(socketio, ops, settings.housekeeping_interval)
 
     init_auth(app, store)
+    # Over HTTPS a login cookie never travels in clear text (a plain LAN keeps HTTP's default).
+    app.config.update(SESSION_COOKIE_SECURE=settings.secure, REMEMBER_COOKIE_SECURE=settings.secure)
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
     _register_screens(app)

@@ -96,6 +96,10 @@ def init_auth(app: Flask, store) -> None:
     app.config.update(
         WTF_CSRF_CHECK_DEFAULT=False,  # checked per staff action, after the login check
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a clerk works all day
+        # Over HTTPS Flask-WTF would also demand a same-origin Referer, which the pages never
+        # send (Referrer-Policy: no-referrer): every staff action would fail. The token is
+        # bound to the signed session cookie (SameSite=Lax), which is the protection.
+        WTF_CSRF_SSL_STRICT=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,

@@ -37,6 +37,12 @@ def _flag_env(name: str) -> bool:
     return env_default(name, "").lower() in ("1", "true", "yes", "on")
 
 
+def _mdns_default() -> bool:
+    from .mdns import enabled_by_env  # on unless WARTEMARKE_MDNS=0
+
+    return enabled_by_env()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wartemarke", description="Queue management and kiosk system for pop-up offices."
@@ -60,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="base URL phones reach the server by, for ticket QR codes (env WARTEMARKE_PUBLIC_URL)",
     )
     serve.add_argument(
+        "--certfile",
+        default=env_default("certfile"),
+        help="HTTPS: the certificate (chain), PEM, e.g. from 'wartemarke cert' "
+        "(env WARTEMARKE_CERTFILE; default: plain HTTP)",
+    )
+    serve.add_argument(
+        "--keyfile",
+        default=env_default("keyfile"),
+        help="HTTPS: its private key, PEM (env WARTEMARKE_KEYFILE; default: in --certfile)",
+    )
+    serve.add_argument(
         "--demo",
         action="store_true",
         default=_flag_env("demo"),
@@ -70,7 +87,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=env_default("message_queue"),
         help="redis:// URL shared by several server processes (env WARTEMARKE_MESSAGE_QUEUE)",
     )
+    serve.add_argument(
+        "--proxy-hops",
+        type=int,
+        default=env_default("proxy_hops", "0"),
+        metavar="N",
+        help="reverse proxies in front (nginx: 1); only then are X-Forwarded-For/-Proto "
+        "trusted (env WARTEMARKE_PROXY_HOPS; default 0)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve.add_argument(
+        "--no-mdns",
+        dest="mdns",
+        action="store_false",
+        default=_mdns_default(),
+        help="do not announce the server as wartemarke.local on the LAN (mDNS; on by default "
+        "with --host 0.0.0.0, off on 127.0.0.1; env WARTEMARKE_MDNS=0)",
+    )
 
     user = sub.add_parser("user", help="manage clerk and admin accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -181,6 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--printer", default=env_default("printer"), help="printer URL")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
+
+    cert = sub.add_parser(
+        "cert",
+        help="HTTPS on the LAN: a local CA (ca.crt, for the devices to trust) and a server "
+        "certificate for this machine's LAN addresses and wartemarke.local",
+    )
+    _common(cert)
+    cert.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="NAME|IP",
+        help="another name or address devices open (repeatable)",
+    )
+    cert.add_argument("--out", help="the directory to write to (default: <data dir>/tls)")
+    cert.add_argument("--days", type=int, default=825, help="server certificate validity")
+    cert.add_argument(
+        "--new-ca", action="store_true", help="make a new CA even if the directory has one"
+    )
     return parser
 
 
@@ -204,9 +256,13 @@ def load_settings(args: argparse.Namespace):
         settings.config_file = settings.data_dir / SITE_FILE
     if settings.config_file:
         settings.site = load_site(settings.config_file)
-    for name in ("host", "port", "printer", "public_url", "demo", "message_queue"):
+    for name in ("host", "port", "printer", "public_url", "demo", "message_queue", "certfile"):
         if hasattr(args, name):
             setattr(settings, name, getattr(args, name))
+    settings.keyfile = getattr(args, "keyfile", None)
+    settings.proxy_hops = getattr(args, "proxy_hops", 0)
+    if not 0 <= settings.proxy_hops <= 5:
+        raise ConfigError(f"--proxy-hops/{ENV['proxy_hops']} must be 0 to 5")
     settings.login_limit = env_default("login_limit") or settings.login_limit
     settings.checkin_limit = env_default("checkin_limit") or settings.checkin_limit
     if env_default("housekeeping_interval"):
@@ -234,9 +290,10 @@ def cmd_serve(args) -> int:
 
     from .app import create_app
     from .backup import hold_server_lock
-    from .server import listen, serve
+    from .server import listen, serve, tls_context
 
     settings = load_settings(args)
+    tls = tls_context(settings.certfile, settings.keyfile) if settings.certfile else None
     hold_server_lock(settings.data_dir)  # a restore refuses while any server holds it
     sock = listen(settings.host, settings.port)  # fail early and clearly on a busy port
     app = create_app(settings)
@@ -245,11 +302,17 @@ def cmd_serve(args) -> int:
         print(line, flush=True)
     shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
     print(
-        f"Wartemarke serving on http://{shown}:{settings.port}/ "
+        f"Wartemarke serving on {'https' if tls else 'http'}://{shown}:{settings.port}/ "
         f"(data: {settings.data_dir}, database: {state.store.engine.url.render_as_string()})",
         flush=True,
     )
-    serve(app, sock, access_log=args.access_log)
+    from .mdns import announce  # wartemarke.local on the LAN; unregistered at exit
+
+    venue = state.ops.venue().get("name", "")
+    scheme = "https" if tls else "http"
+    mdns = announce(settings.host, settings.port, venue, args.mdns, scheme)
+    app.extensions["wartemarke_mdns"] = mdns
+    serve(app, sock, access_log=args.access_log, tls=tls)
     return 0
 
 
@@ -619,6 +682,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_backup(args)
         if args.command == "restore":
             return cmd_restore(args)
+        if args.command == "cert":
+            from .certs import describe, issue
+
+            out = Path(args.out) if args.out else Path(args.data_dir) / "tls"
+            print("\n".join(describe(issue(out, args.host, args.days, args.new_ca))))
+            return 0
         if args.command == "doctor":
             from .doctor import main as doctor
 

@@ -93,6 +93,12 @@ class Settings:
     public_url: str | None = None
     demo: bool = False
     message_queue: str | None = None
+    # Reverse proxies in front of the server (nginx: 1): only then is the client's address taken
+    # from X-Forwarded-For (login limits); without one, anybody could spoof it with the header.
+    proxy_hops: int = 0
+    # HTTPS: the certificate (chain) and its key, PEM; None: plain HTTP (an isolated LAN).
+    certfile: str | None = None
+    keyfile: str | None = None
     site: Site = field(default_factory=Site)
     # Seconds; Engine.IO's defaults (25 + 20) notice a dead screen only after about 45 s.
     ping_interval: float = 5.0
@@ -125,6 +131,13 @@ class Settings:
     def printer_url(self) -> str:
         return self.printer or self.site.printer or "virtual"
 
+    @property
+    def secure(self) -> bool:
+        """Pages are reached over HTTPS (this server's TLS or a proxy's): cookies go over
+        TLS only."""
+        url = self.public_url or self.site.public_url or ""
+        return bool(self.certfile) or url.lower().startswith("https://")
+
 
 ENV = {
     "data_dir": "WARTEMARKE_DATA_DIR",
@@ -136,6 +149,9 @@ ENV = {
     "public_url": "WARTEMARKE_PUBLIC_URL",
     "demo": "WARTEMARKE_DEMO",
     "message_queue": "WARTEMARKE_MESSAGE_QUEUE",
+    "proxy_hops": "WARTEMARKE_PROXY_HOPS",
+    "certfile": "WARTEMARKE_CERTFILE",
+    "keyfile": "WARTEMARKE_KEYFILE",
     "login_limit": "WARTEMARKE_LOGIN_LIMIT",
     "checkin_limit": "WARTEMARKE_CHECKIN_LIMIT",
     "housekeeping_interval": "WARTEMARKE_HOUSEKEEPING_SECONDS",

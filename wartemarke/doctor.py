@@ -12,6 +12,7 @@ import errno
 import json
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,20 @@ DISK_FAIL = 100 * MiB
 HTTP_TIMEOUT = 3.0
 # The plain opener: a proxy from the environment must not stand between us and the LAN.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+# A server started with --certfile speaks only HTTPS. The question here is whether it answers,
+# not whether this laptop trusts its certificate (the devices must: README, HTTPS).
+_TLS_OPENER = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=_unverified())
+)
 
 
 @dataclass
@@ -337,13 +352,16 @@ def check_lan(host: str, port: int, addresses: list[str]) -> Check:
 
 
 def health(base_url: str, timeout: float = HTTP_TIMEOUT) -> dict | None:
-    """The /api/health answer of a Wartemarke at base_url, else None."""
-    try:
-        with _OPENER.open(f"{base_url.rstrip('/')}/api/health", timeout=timeout) as response:
-            body = json.loads(response.read(4096))
-    except (OSError, ValueError):
-        return None
-    return body if isinstance(body, dict) and body.get("ok") is True else None
+    """The /api/health answer of a Wartemarke at base_url (or its https:// twin), else None."""
+    tls_url = base_url.replace("http://", "https://", 1)
+    for opener, url in ((_OPENER, base_url), (_TLS_OPENER, tls_url)):
+        try:
+            with opener.open(f"{url.rstrip('/')}/api/health", timeout=timeout) as response:
+                body = json.loads(response.read(4096))
+        except (OSError, ValueError):
+            continue
+        return body if isinstance(body, dict) and body.get("ok") is True else None
+    return None
 
 
 def check_port(host: str, port: int) -> tuple[Check, bool]:

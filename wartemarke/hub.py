@@ -108,11 +108,27 @@ class Hub:
         # Staff screens connected to this process (sid -> user id): closed when the account is
         # disabled, since a socket is only checked when it connects.
         self.staff: dict[str, int] = {}
-        self.shared = socketio.server_options.get("client_manager") is not None
+        manager = socketio.server_options.get("client_manager")
+        self.shared = manager is not None
+        # With Redis between the processes, "close this account's staff screens" goes to every
+        # process over a channel of its own (the Socket.IO queue can only close a socket whose
+        # sid the sender knows, and a process knows only its own).
+        self._redis_url = getattr(manager, "redis_url", None)
+        if not str(self._redis_url).startswith(("redis://", "rediss://", "unix://")):
+            self._redis_url = None  # Sentinel, Valkey, Kafka, AMQP: not handled here
+        self._drop_channel = f"{getattr(manager, 'channel', 'socketio')}-wartemarke-drop-user"
+        self._redis = None
+        if self.shared and self._redis_url is None:
+            log.warning(
+                "this message queue cannot carry a disabled account's logout: its staff "
+                "screens on other server processes stay open until they reconnect"
+            )
 
     def bind(self, ops: Operations) -> None:
         self.ops = ops
         sio = self.socketio
+        if self._redis_url is not None:
+            self._listen_for_drops()
 
         @sio.on("connect", namespace=DISPLAY)
         def display_connect(auth=None):
@@ -178,7 +194,49 @@ class Hub:
             emit("snapshot", self.staff_snapshot())
 
     def drop_user(self, user_id: int) -> None:
-        """Close the live staff screens of a disabled account (those on this process)."""
+        """Close the live staff screens of a disabled account: those on this process at once,
+        those on the other processes (with a Redis message queue) through Redis."""
+        self._drop_here(user_id)
+        if self._redis is not None:
+            try:
+                self._redis.publish(self._drop_channel, str(user_id))
+            except Exception:
+                log.exception("could not ask the other processes to close user %s", user_id)
+
+    def _listen_for_drops(self) -> None:
+        try:
+            import redis
+        except ImportError:
+            from .config import ConfigError
+
+            raise ConfigError(
+                "a redis:// message queue needs the redis package: pip install 'wartemarke[scale]'"
+            ) from None
+
+        self._redis = redis.Redis.from_url(self._redis_url)
+
+        def listen() -> None:
+            failing = False
+            while True:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                try:
+                    pubsub.subscribe(self._drop_channel)
+                    failing = False
+                    for message in pubsub.listen():
+                        data = message.get("data")
+                        if isinstance(data, bytes) and data.isdigit() and len(data) <= 10:
+                            self._drop_here(int(data))
+                except Exception as exc:  # Redis restarting: listen again when it is back
+                    if not failing:
+                        log.warning("lost the Redis channel for logouts (%s); retrying", exc)
+                    failing = True
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
+                    self.socketio.sleep(1)
+
+        self.socketio.start_background_task(listen)
+
+    def _drop_here(self, user_id: int) -> None:
         for sid, holder in list(self.staff.items()):
             if holder == user_id:
                 self.staff.pop(sid, None)

@@ -11,13 +11,15 @@ import socket
 import traceback
 
 import gevent
-from gevent import pywsgi
+from gevent import pywsgi, ssl
 from wsproto.utilities import RemoteProtocolError
 
 from .config import ConfigError
 
 log = logging.getLogger(__name__)
 ENGINEIO_PACKET = os.path.join("engineio", "packet.py")
+# Seconds a new connection may take for its TLS handshake (HTTPS only).
+HANDSHAKE_TIMEOUT = 10
 
 
 class Handler(pywsgi.WSGIHandler):
@@ -72,6 +74,40 @@ class NoDelayWSGIServer(pywsgi.WSGIServer):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 30_000)
         return super().handle(sock, address)
 
+    def wrap_socket_and_handle(self, client_socket, address):
+        # HTTPS: a device that does not trust the certificate (yet) ends the handshake, a plain
+        # http:// request is no handshake at all, and a silent client must not hold a greenlet
+        # for ever: one log line each (gevent would print a traceback), and the socket closed.
+        try:
+            with gevent.Timeout(HANDSHAKE_TIMEOUT, TimeoutError("no TLS handshake")):
+                tls_socket = self.wrap_socket(client_socket, **self.ssl_args)
+        except OSError as exc:  # ssl.SSLError is one
+            log.info("TLS handshake with %s failed: %s", address[0], exc)
+            client_socket.close()
+            return None
+        with contextlib.closing(tls_socket):
+            return self.handle(tls_socket, address)
+
+
+def tls_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContext:
+    """HTTPS with the certificate (chain) and key given, TLS 1.2 or newer; a missing, unreadable
+    or mismatched file is a ConfigError naming it. Without keyfile the key is in certfile."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(certfile, keyfile or None)
+    except ssl.SSLError as exc:
+        raise ConfigError(
+            f"the TLS certificate {certfile} and key {keyfile or certfile} are not PEM files "
+            f"of one key pair ({exc.reason or exc})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the TLS certificate {certfile} or key {keyfile or certfile}: "
+            f"{exc.strerror or exc}"
+        ) from None
+    return context
+
 
 def listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -97,13 +133,16 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app, sock: socket.socket, access_log: bool = False) -> None:
+def serve(
+    app, sock: socket.socket, access_log: bool = False, tls: ssl.SSLContext | None = None
+) -> None:
     server = NoDelayWSGIServer(
         sock,
         app,
         handler_class=Handler,
         log=logging.getLogger("wartemarke.access") if access_log else None,
         error_log=logging.getLogger("wartemarke.server"),
+        **({"ssl_context": tls} if tls is not None else {}),
     )
 
     def stop(*_):

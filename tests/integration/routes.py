@@ -76,6 +76,9 @@ ADMIN = {
     ("/api/admin/counters", "POST"),
     ("/api/admin/counters/<int:counter_id>", "PUT"),
     ("/api/admin/day/close", "POST"),
+    # The LAN addresses and QR codes for setting up tablets: no secret on the LAN, but a map
+    # of the server's interfaces is for the admin only, like the rest of the set-up.
+    ("/api/admin/devices/urls", "GET"),
     ("/api/admin/events", "GET"),
     ("/api/admin/events", "POST"),
     ("/api/admin/events/<int:event_id>", "PUT"),

@@ -12,9 +12,12 @@ import socketio
 class Listener:
     """A real Socket.IO client on one namespace that records every event it receives."""
 
-    def __init__(self, url: str, namespace: str = "/display", headers: dict | None = None):
+    def __init__(
+        self, url: str, namespace: str = "/display", headers: dict | None = None, **options
+    ):
+        """``options`` go to socketio.Client, e.g. ``http_session`` (HTTPS: its ``verify``)."""
         self.events: queue.Queue = queue.Queue()
-        self.client = socketio.Client(reconnection=False)
+        self.client = socketio.Client(reconnection=False, **options)
         self.namespace = namespace
         for name in ("snapshot", "call", "queue", "ticket", "counters", "printer"):
             self.client.on(name, self._recorder(name), namespace=namespace)
