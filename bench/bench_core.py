@@ -33,6 +33,7 @@ import websocket
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import print_table  # noqa: E402
 from tests.conftest import SITE_TOML, Server, site_with_counters  # noqa: E402
 
 rows: list[tuple[str, str, str]] = []  # (figure, value, target/remark)
@@ -326,13 +327,7 @@ def main() -> int:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    print(f"\nResults ({now:%Y-%m-%d}, {os.cpu_count()} CPUs, Python {platform.python_version()})")
-    print(f"{'figure':<{width}}  {'value':<{value_width}}  remark")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 6}")
-    for name, value, remark in sorted(rows, key=lambda r: r[0].split(" ", 1)[0]):
-        print(f"{name:<{width}}  {value:<{value_width}}  {remark}")
+    print_table(sorted(rows, key=lambda r: r[0].split(" ", 1)[0]), now)
     print(f"\n(total run time {time.perf_counter() - began:.1f} s)")
     return 0
 

@@ -44,6 +44,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import print_table  # noqa: E402
 from tests.conftest import Server, site_with_counters  # noqa: E402
 
 TARGET_P99_MS = 100.0
@@ -311,13 +312,7 @@ def main() -> int:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    print(f"\nResults ({now:%Y-%m-%d}, {os.cpu_count()} CPUs, Python {platform.python_version()})")
-    print(f"{'figure':<{width}}  {'value':<{value_width}}  remark")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 6}")
-    for name, value, remark in rows:
-        print(f"{name:<{width}}  {value:<{value_width}}  {remark}")
+    print_table(rows, now)
     print(f"\n(total run time {time.perf_counter() - began:.1f} s; load average after: {load()})")
     return 0
 

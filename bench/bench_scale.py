@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_live import Clients, issue, load, measure, pct, row, rows  # noqa: E402
+from bench.results import print_table  # noqa: E402
 from tests.conftest import (  # noqa: E402
     Server,
     _pg_bin,
@@ -178,13 +179,7 @@ def main() -> int:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    print(f"\nResults ({now:%Y-%m-%d}, {os.cpu_count()} CPUs, Python {platform.python_version()})")
-    print(f"{'figure':<{width}}  {'value':<{value_width}}  remark")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 6}")
-    for name, value, remark in rows:
-        print(f"{name:<{width}}  {value:<{value_width}}  {remark}")
+    print_table(rows, now)
     print(f"\n(total run time {time.perf_counter() - began:.1f} s; load average after: {load()})")
     return 0
 

@@ -54,6 +54,7 @@ from sqlalchemy import func, insert, select, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import print_table  # noqa: E402
 from wartemarke import retention, stats  # noqa: E402
 from wartemarke.auth import hash_password  # noqa: E402
 from wartemarke.clock import Clock  # noqa: E402
@@ -1302,13 +1303,7 @@ def main() -> int:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    print(f"\nResults ({now:%Y-%m-%d}, {os.cpu_count()} CPUs, Python {platform.python_version()})")
-    print(f"{'figure':<{width}}  {'value':<{value_width}}  remark")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 6}")
-    for name, value, remark in rows:
-        print(f"{name:<{width}}  {value:<{value_width}}  {remark}")
+    print_table(rows, now)
     wait, service = before["wait_min"], before["service_min"]
     print(
         f"\nThe simulated year: {before['issued']} tickets issued ({before['without_ticket']} "
