@@ -161,12 +161,12 @@ class Arrival:
     phone: bool = False
 
 
-def arrivals(rng: random.Random, codes: list[str]) -> list[Arrival]:
+def arrivals(rng: random.Random, codes: list[str], walk_ins: int = WALK_INS) -> list[Arrival]:
     """The day's visitors in order: walk-ins in bursts by the hourly shares, the booked ones in
     the first half hour, and which of them follow their ticket on a phone."""
     out = [Arrival(0.0, 0) for _ in range(AT_OPENING)]
     for hour, share in enumerate(HOURLY_SHARE):
-        n = round(WALK_INS * share / 100) - (AT_OPENING if hour == 0 else 0)
+        n = round(walk_ins * share / 100) - (AT_OPENING if hour == 0 else 0)
         while n > 0:
             size = min(n, rng.choice((1, 1, 1, 2, 2, 3, 4, 6)))
             at = hour + rng.random()
@@ -437,7 +437,7 @@ class Clerk:
 class LoadDay:
     """The day against ``server`` (from ``start_server``): ``run`` it, then ``check`` it."""
 
-    def __init__(self, server) -> None:
+    def __init__(self, server, walk_ins: int = WALK_INS) -> None:
         self.server, self.url = server, server.url
         self.lock = threading.Lock()
         self.running = threading.Event()  # cleared: every actor holds before its next request
@@ -455,7 +455,7 @@ class LoadDay:
         self.admin = server.login("boss", "secret-boss")
         self.kiosk = requests.Session()
         codes = [self.book(slot, service) for slot in SLOTS for service in SLOT_SERVICES]
-        self.arrivals = arrivals(random.Random(SEED), codes)
+        self.arrivals = arrivals(random.Random(SEED), codes, walk_ins)
         self.live = Live(self.url)
         for _ in range(DISPLAYS):
             self.live.add_display()

@@ -17,7 +17,7 @@ RESYNC_LIMIT = 20  # seconds: a generous deadline for a loaded machine; the figu
 
 def test_sigkill_at_midday(make_server):
     server = start_server(make_server)
-    day = LoadDay(server)
+    day = LoadDay(server, walk_ins=200)  # the full day runs in test_load_day; this one is a fault
     times = {}
 
     def crash(day: LoadDay) -> None:
