@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template
 from ..districts import KNOWN_QUARTERS
 from ..domain.appointments import ACTIVE, CODE_ALPHABET, CODE_LENGTH
 
-LANGUAGES = ("de", "en")
+LANGUAGES = ("de", "de-ls", "en")
 
 bp = Blueprint(
     "kiosk",

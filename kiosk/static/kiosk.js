@@ -98,6 +98,8 @@
     countdown: $("ticket-countdown"),
     progress: $("ticket-progress"),
     langButtons: $("lang-buttons"),
+    modeContrast: $("mode-contrast"),
+    modeLarge: $("mode-large"),
     connection: $("connection"),
     template: $("service-template"),
     district: $("ticket-district"),
@@ -190,6 +192,12 @@
     var value = lookup(state.lang, key);
     if (value === undefined) value = lookup(languages[0], key);
     return value;
+  }
+
+  /** The language the page and the server see: Leichte Sprache ("de-ls") is German. */
+  function langOf(code) {
+    var value = lookup(code, "_lang");
+    return typeof value === "string" && value ? value : code;
   }
 
   function locale() {
@@ -308,7 +316,7 @@
 
   function applyLanguage() {
     var root = document.documentElement;
-    root.lang = state.lang;
+    root.lang = langOf(state.lang);
     root.dir = lookup(state.lang, "_dir") === "rtl" ? "rtl" : "ltr";
     var nodes = document.querySelectorAll("[data-i18n]");
     for (var i = 0; i < nodes.length; i++) {
@@ -347,7 +355,7 @@
       button.type = "button";
       button.className = "k-lang-button";
       button.setAttribute("data-lang", code);
-      button.setAttribute("lang", code);
+      button.setAttribute("lang", langOf(code));
       button.setAttribute("aria-pressed", code === state.lang ? "true" : "false");
       button.textContent = lookup(code, "_name") || code.toUpperCase();
       button.addEventListener("click", function () {
@@ -503,7 +511,9 @@
     var main = el.main;
     var next = 1;
     body.style.setProperty("--k-fit", "1");
-    while (main.scrollHeight > main.clientHeight + 1 && next > 0.7) {
+    // Large text stays large: the main area scrolls instead.
+    var shrink = !document.documentElement.classList.contains("k-large");
+    while (shrink && main.scrollHeight > main.clientHeight + 1 && next > 0.7) {
       next = Math.round((next - 0.05) * 100) / 100;
       body.style.setProperty("--k-fit", String(next));
     }
@@ -652,7 +662,7 @@
   }
 
   function issue(service, attempt) {
-    post(config.api + "/tickets", { service: service.id, lang: state.lang })
+    post(config.api + "/tickets", { service: service.id, lang: langOf(state.lang) })
       .then(function (answer) {
         onAnswer(service, attempt, answer);
       }, onNoAnswer)
@@ -835,7 +845,38 @@
     unlock();
     state.guardUntil = Date.now() + AFTER_RETURN_GUARD_MS;
     if (state.lang !== defaultLang) setLanguage(defaultLang); // the next visitor starts fresh
+    resetModes();
     showScreen();
+  }
+
+  // --- display modes: high contrast, large text ------------------------------------------------
+  // For the current visitor only: classes on <html> (kiosk.css), reset like the language.
+  var MODES = { contrast: "k-contrast", large: "k-large" };
+
+  function modeButton(name) {
+    return name === "contrast" ? el.modeContrast : el.modeLarge;
+  }
+
+  function modeOn(name) {
+    return document.documentElement.classList.contains(MODES[name]);
+  }
+
+  function setMode(name, on) {
+    if (modeOn(name) === on) return;
+    document.documentElement.classList.toggle(MODES[name], on);
+    var button = modeButton(name);
+    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+    fitLayout();
+    if (state.ticket) fitNumber();
+  }
+
+  function anyModeOn() {
+    return modeOn("contrast") || modeOn("large");
+  }
+
+  function resetModes() {
+    setMode("contrast", false);
+    setMode("large", false);
   }
 
   // --- the optional district question --------------------------------------------------------
@@ -1016,7 +1057,7 @@
   }
 
   function sendCheckin(code, attempt) {
-    post(config.api + "/checkin", { code: code, lang: state.lang })
+    post(config.api + "/checkin", { code: code, lang: langOf(state.lang) })
       .then(function (answer) {
         onCheckinAnswer(code, attempt, answer);
       }, onCheckinNoAnswer)
@@ -1265,6 +1306,13 @@
 
   // --- wiring -------------------------------------------------------------------------------
   el.done.addEventListener("click", backToStart);
+  Object.keys(MODES).forEach(function (name) {
+    var button = modeButton(name);
+    if (!button) return;
+    button.addEventListener("click", function () {
+      setMode(name, !modeOn(name));
+    });
+  });
   if (checkinOffered()) {
     if (el.appointmentOpen) el.appointmentOpen.addEventListener("click", onAppointmentTap);
     el.keypad.addEventListener("click", function (event) {
@@ -1307,10 +1355,14 @@
     true
   );
 
-  // Back to the default language when a visitor walked away from the start screen.
+  // Back to the default language and display when a visitor walked away from the start screen.
   window.setInterval(function () {
-    if (state.ticket || state.checkin.open || state.lang === defaultLang) return;
-    if (Date.now() - state.lastTouch > config.idleSeconds * 1000) setLanguage(defaultLang);
+    if (state.ticket || state.checkin.open) return;
+    if (state.lang === defaultLang && !anyModeOn()) return;
+    if (Date.now() - state.lastTouch > config.idleSeconds * 1000) {
+      setLanguage(defaultLang);
+      resetModes();
+    }
   }, 5000);
 
   if (document.fonts && document.fonts.ready) {
