@@ -35,7 +35,7 @@ def test_sigkill_mid_run_loses_nothing(make_server):
     writer = threading.Thread(target=issue_until, args=(server.url, stop, got, failures))
     writer.start()
     try:
-        while len(got) < 150:
+        while len(got) < 100:
             time.sleep(0.01)
         for _ in range(5):
             clerk.post(server.url + "/api/counters/1/next")
@@ -44,7 +44,7 @@ def test_sigkill_mid_run_loses_nothing(make_server):
         time.sleep(0.3)  # the writer meets a dead server for a moment
         restart = server.start()
         assert restart is server
-        while len(got) < before_kill + 150:
+        while len(got) < before_kill + 100:
             time.sleep(0.01)
     finally:
         stop.set()

@@ -2,7 +2,7 @@
 tests in tests/load/ share (the script, the live clients, the clerks, the end-of-day checks).
 
 The day is the load model's (``LOAD-MODEL.md``) scaled up to a busy site: six counters serving
-several services each, about 400 tickets — 381 walk-ins arriving in bursts by the hourly shares
+several services each, over 300 tickets — 300 walk-ins arriving in bursts by the hourly shares
 20/12/15/17/15/12/9 % with a queue at opening, at three kiosks, and 18 booked appointments (the
 admin API) checked in there — in the service mix 35/35/20/10 %. A model hour lasts
 ``HOUR_SECONDS``; the server's clock starts at 10:00 of a fixed day (``WARTEMARKE_CLOCK_START``),
@@ -42,7 +42,7 @@ DAY = "2026-06-20"
 CLOCK_ENV, CLOCK_START = "WARTEMARKE_CLOCK_START", datetime.fromisoformat(f"{DAY}T10:00+02:00")
 HOUR_SECONDS = 2.5  # one opening hour of the load model
 MINUTE = 0.006  # one minute of a clerk's work
-WALK_INS, AT_OPENING = 380, 15
+WALK_INS, AT_OPENING = 300, 15
 HOURLY_SHARE = (20, 12, 15, 17, 15, 12, 9)  # % of the walk-ins by hour from 9:00
 MIX = {1: 35, 2: 35, 3: 20, 4: 10}
 SERVICE_MINUTES = {1: (10, 15, 30), 2: (10, 15, 30), 3: (5, 10, 20), 4: (5, 10, 20)}
