@@ -1,0 +1,191 @@
+"""The visitors' languages, and the texts of the screens in them.
+
+Each visitor screen declares its texts once, in German, in a table (``kiosk/texts.py``,
+``display/texts.py``, ``display/phone_texts.py``, ``printers/ticket_texts.py``): the German text
+is the gettext message id. The translations are gettext catalogues in
+``wartemarke/translations/<locale>/LC_MESSAGES/messages.po``, read through Flask-Babel; ``./run
+translations`` extracts new texts, updates every catalogue and compiles it (docs/TRANSLATING.md).
+
+Screens that change language in the browser (kiosk, phone page, display) get the texts of their
+languages embedded in the page as ``{key: text, or {plural category: text}}``, plus ``_name``,
+``_locale``, ``_dir`` and ``_lang`` of the language: the scripts pick plural forms with
+``Intl.PluralRules`` and use "zero" for 0 where the table gives one.
+
+A page's language comes from ``?lang=xx`` (remembered for the device in a cookie), then from the
+device's earlier choice, then from the browser's Accept-Language, then German.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, force_locale, get_translations
+
+TRANSLATIONS = Path(__file__).with_name("translations")
+COOKIE = "wartemarke_lang"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # in URLs, the API and the tickets: "de", "de-ls", "ar"
+    name: str  # the language's own name, as the choice shows it
+    english: str  # for the admin and the documentation
+    locale: str = ""  # the catalogue's Babel locale; the code if empty
+    tag: str = ""  # BCP 47 for Intl and <html lang>; the code if empty
+    dir: str = "ltr"
+    voice: str = ""  # espeak-ng's voice for spoken texts
+    # How a date is written (Intl.DateTimeFormat options)
+    date: Mapping[str, str] = field(
+        default_factory=lambda: {"day": "numeric", "month": "long", "year": "numeric"}
+    )
+
+    @property
+    def babel_locale(self) -> str:
+        return self.locale or self.code
+
+    @property
+    def html_lang(self) -> str:
+        """The lang attribute: Leichte Sprache is German."""
+        return (self.tag or self.code).split("-u-")[0]
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language(
+            "de",
+            "Deutsch",
+            "German",
+            tag="de-DE",
+            voice="de",
+            date={"day": "2-digit", "month": "2-digit", "year": "numeric"},
+        ),
+        Language(
+            "de-ls", "Leichte Sprache", "German, easy to read", "de@leicht", "de-DE", voice="de"
+        ),
+        Language("en", "English", "English", tag="en-GB", voice="en-gb"),
+        Language("tr", "Türkçe", "Turkish", tag="tr-TR", voice="tr"),
+        # Latin digits, as on the ticket and the wall display
+        Language("ar", "العربية", "Arabic", tag="ar-u-nu-latn", dir="rtl", voice="ar"),
+        Language("ru", "Русский", "Russian", tag="ru-RU", voice="ru"),
+        Language("uk", "Українська", "Ukrainian", tag="uk-UA", voice="uk"),
+        Language("pl", "Polski", "Polish", tag="pl-PL", voice="pl"),
+        Language("el", "Ελληνικά", "Greek", tag="el-GR", voice="el"),
+        Language("ja", "日本語", "Japanese", tag="ja-JP", voice="ja"),
+    )
+}
+# What a screen offers when the site file does not say: every language, German first.
+VISITOR_LANGUAGES = tuple(code for code in LANGUAGES if code != "de-ls")
+KIOSK_LANGUAGES = tuple(LANGUAGES)
+
+
+# --- declaring texts ----------------------------------------------------------------------------
+def N_(text: str) -> str:
+    """Marks a German text for the catalogues (``pybabel extract -k N_``); translated later."""
+    return text
+
+
+@dataclass(frozen=True)
+class Plural:
+    one: str
+    other: str
+    zero: str | None = None  # said instead for 0 ("Niemand wartet")
+
+
+def P_(one: str, other: str, zero: str | None = None) -> Plural:
+    """A text with plural forms (``pybabel extract -k P_:1,2``); ``{n}`` is the number."""
+    return Plural(one, other, zero)
+
+
+Table = Mapping[str, "str | Plural"]
+
+
+# --- reading them in a language --------------------------------------------------------------
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=lambda: LANGUAGES[page_language()].babel_locale)
+    app.jinja_env.globals.update(page_language=page_language, language=language)
+    app.after_request(_remember_choice)
+
+
+def language(code: str) -> Language:
+    return LANGUAGES[code]
+
+
+def translate(text: str) -> str:
+    return get_translations().ugettext(text)
+
+
+def texts(table: Table, code: str) -> dict:
+    """A screen's texts in one language, for embedding in its page (kept per process)."""
+    cache = current_app.extensions.setdefault("wartemarke_texts", {})
+    key = (id(table), code)
+    if key not in cache:
+        cache[key] = _texts(table, LANGUAGES[code])
+    return cache[key]
+
+
+def _texts(table: Table, lang: Language) -> dict:
+    out: dict = {
+        "_name": lang.name,
+        "_locale": lang.tag or lang.code,
+        "_dir": lang.dir,
+        "_lang": lang.html_lang,
+        "_date": dict(lang.date),
+    }
+    with force_locale(lang.babel_locale):
+        catalogue = get_translations()
+        for key, message in table.items():
+            if isinstance(message, Plural):
+                out[key] = _plural_forms(catalogue, message, lang)
+            else:
+                out[key] = catalogue.ugettext(message)
+    return out
+
+
+def _plural_forms(catalogue, message: Plural, lang: Language) -> dict:
+    """{"zero"?, "one", "few", …}: the catalogue's form for the first number of each of the
+    language's plural categories (gettext numbers forms, Intl.PluralRules names them)."""
+    rule = Locale.parse(lang.babel_locale.split("@")[0]).plural_form
+    forms: dict[str, str] = {}
+    if message.zero is not None:
+        forms["zero"] = catalogue.ugettext(message.zero)
+    for n in range(200):
+        forms.setdefault(rule(n), catalogue.ungettext(message.one, message.other, n))
+    return forms
+
+
+def choose(offered: Iterable[str], asked: str | None = None) -> str:
+    """The language for this request among ``offered`` (the first is the default)."""
+    offered = [code for code in offered if code in LANGUAGES] or ["de"]
+    if not has_request_context():
+        return offered[0]
+    for wish in (asked, request.args.get("lang"), request.cookies.get(COOKIE)):
+        if wish in offered:
+            return wish
+    tags = {code: (LANGUAGES[code].tag or code).split("-u-")[0] for code in offered}
+    best = request.accept_languages.best_match([*tags.values()])
+    return next((code for code, tag in tags.items() if tag == best), offered[0])
+
+
+def page_language(offered: Iterable[str] = VISITOR_LANGUAGES) -> str:
+    """The language the page is rendered in (decided once per request)."""
+    if "page_language" not in g:
+        g.page_language = choose(offered)
+    return g.page_language
+
+
+def _remember_choice(response):
+    """``?lang=xx`` is remembered for this device (a kiosk's start URL sets it once)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(
+            COOKIE, asked, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
+        )
+    return response
