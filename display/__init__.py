@@ -6,9 +6,11 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
+from .. import i18n
 from ..domain.model import NotFound
 from ..qr import qr_svg
 from ..speech import PHRASES, SpeechUnavailable, phrase
+from .phone_texts import TEXTS as PHONE_TEXTS
 
 bp = Blueprint(
     "display",
@@ -50,7 +52,7 @@ def announce():
     lang = request.args.get("lang", "de")
     counter_id = request.args.get("counter", "")
     if not NUMBER_RE.match(number) or lang not in PHRASES or not counter_id.isdigit():
-        abort(400, "number, counter and lang (de or en) are required")
+        abort(400, f"number, counter and lang ({', '.join(PHRASES)}) are required")
     counter = next((c for c in _state().ops.counters() if c["id"] == int(counter_id)), None)
     if counter is None:
         raise NotFound(f"Unknown counter {counter_id}.")
@@ -70,13 +72,22 @@ def ticket_page(token: str):
             raise NotFound("Unknown ticket.")
         status = _state().ops.ticket_status(token)
     except NotFound:
+        lang = i18n.page_language()
         return render_template(
-            "display/phone_unknown.html", venue=_state().ops.venue().get("name", "")
+            "display/phone_unknown.html",
+            venue=_state().ops.venue().get("name", ""),
+            lang=lang,
+            languages=i18n.VISITOR_LANGUAGES,
+            t=i18n.texts(PHONE_TEXTS, lang),
         ), 404
+    lang = i18n.page_language(i18n.VISITOR_LANGUAGES, fallback=status.get("lang"))
     return render_template(
         "display/phone.html",
         status=status,
         token=token,
+        lang=lang,
+        languages=i18n.VISITOR_LANGUAGES,
+        t=i18n.texts(PHONE_TEXTS, lang),
         venue=_state().ops.venue().get("name", ""),
         timezone=site.timezone,
     )

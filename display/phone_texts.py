@@ -73,4 +73,11 @@ TEXTS = {
     "thanks_title": N_("Danke für Ihre Antwort!"),
     "thanks_text": N_("Wir wünschen Ihnen einen schönen Tag."),
     "language": N_("Sprache"),
+    "unknown_title": N_("Diese Wartenummer kennen wir nicht"),
+    "unknown_text": N_(
+        "Vielleicht ist der Link unvollständig oder die Nummer ist von einem anderen Tag."
+    ),
+    "unknown_hint": N_(
+        "Bitte scannen Sie den QR-Code auf Ihrem Ticket noch einmal oder fragen Sie unser Personal vor Ort."
+    ),
 }

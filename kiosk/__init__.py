@@ -1,16 +1,12 @@
 """The touchscreen kiosk: a walk-in visitor picks a service and gets a ticket; a visitor with
 an appointment checks in with the booking code (typed, or scanned from the confirmation)."""
 
-import functools
-import json
-from pathlib import Path
-
 from flask import Blueprint, current_app, render_template
 
+from .. import i18n
 from ..districts import KNOWN_QUARTERS
 from ..domain.appointments import ACTIVE, CODE_ALPHABET, CODE_LENGTH
-
-LANGUAGES = ("de", "de-ls", "en")
+from .texts import TEXTS
 
 bp = Blueprint(
     "kiosk",
@@ -25,12 +21,13 @@ bp = Blueprint(
 join = Blueprint("join", __name__)
 
 
-@functools.cache
-def texts() -> dict:
-    """The kiosk's texts, embedded in the page: a kiosk whose server is away right after the
-    page loaded must still say so in words (the JSON files are also served for the others)."""
-    folder = Path(__file__).with_name("static") / "i18n"
-    return {lang: json.loads((folder / f"{lang}.json").read_text("utf-8")) for lang in LANGUAGES}
+def page_texts(state) -> dict:
+    """What the page needs to speak the venue's languages: all texts are embedded (a kiosk
+    whose server is away right after the page loaded must still say so in words)."""
+    offered = state.settings.site.languages
+    lang = i18n.page_language(offered)
+    texts = {code: i18n.texts(TEXTS, code) for code in offered}
+    return {"languages": offered, "lang": lang, "texts": texts, "t": texts[lang]}
 
 
 def appointments_today(state) -> bool:
@@ -50,10 +47,10 @@ def page():
         venue=state.ops.venue().get("name", ""),
         ask_district=state.settings.site.ask_district,
         districts=KNOWN_QUARTERS,
-        texts=texts(),
         appointments=appointments_today(state),
         code_alphabet=CODE_ALPHABET,
         code_length=CODE_LENGTH,
+        **page_texts(state),
     )
 
 
@@ -63,5 +60,8 @@ def phone():
     number, then follow it on the ticket's status page."""
     state = current_app.extensions["wartemarke"]
     return render_template(
-        "kiosk/kiosk.html", venue=state.ops.venue().get("name", ""), mode="phone", texts=texts()
+        "kiosk/kiosk.html",
+        venue=state.ops.venue().get("name", ""),
+        mode="phone",
+        **page_texts(state),
     )

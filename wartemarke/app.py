@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import housekeeping
+from . import housekeeping, i18n
 from .admin_api import admin_api
 from .api import api
 from .auth import init_auth
@@ -184,6 +184,7 @@ def create_app(settings: Settings, async_mode: str = "gevent") -> Flask:
     housekeeping.start(socketio, ops, settings.housekeeping_interval)
 
     init_auth(app, store)
+    i18n.init_app(app)
     # Over HTTPS a login cookie never travels in clear text (a plain LAN keeps HTTP's default).
     app.config.update(SESSION_COOKIE_SECURE=settings.secure, REMEMBER_COOKIE_SECURE=settings.secure)
     app.register_blueprint(api)

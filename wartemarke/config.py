@@ -19,6 +19,7 @@ from .districts import OUTSIDE, district_of
 from .domain.appointments import Rules
 from .domain.hours import OpeningHours
 from .domain.model import DomainError, Invalid
+from .i18n import KIOSK_LANGUAGES, LANGUAGES
 
 
 class ConfigError(Exception):
@@ -67,6 +68,9 @@ class Site:
     kiosk_interval: float = 5.0
     # After a ticket, the kiosk asks (optionally) in which Stadtbezirk the visitor lives.
     ask_district: bool = False
+    # What the kiosk offers, in order (the first is its default); the wall display rotates
+    # through them (Leichte Sprache is the kiosk's only). Codes: wartemarke.i18n.LANGUAGES.
+    languages: tuple[str, ...] = KIOSK_LANGUAGES
     # The counter page suggests "no-show" after this many recalls.
     recalls_before_no_show: int = 2
     # The [opening] table as stored (None: the site file does not set opening hours).
@@ -219,6 +223,8 @@ def parse_site(text: str, source: str = "site file") -> Site:
         site.kiosk_interval = _require(kiosk, "seconds_per_ticket", float, f"{source}: [kiosk]")
     if "ask_district" in kiosk:
         site.ask_district = _require(kiosk, "ask_district", bool, f"{source}: [kiosk]")
+    if "languages" in kiosk:
+        site.languages = _languages(kiosk["languages"], f"{source}: [kiosk] languages")
     if site.kiosk_burst < 1 or not 0 <= site.kiosk_interval < float("inf"):  # nan fails too
         raise ConfigError(f"{source}: [kiosk] burst must be at least 1, seconds_per_ticket >= 0")
 
@@ -332,6 +338,18 @@ def parse_site(text: str, source: str = "site file") -> Site:
 
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _languages(value, where: str) -> tuple[str, ...]:
+    known = ", ".join(LANGUAGES)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{where} must be a list of language codes like ["de", "en"] ({known})')
+    unknown = [v for v in value if v not in LANGUAGES]
+    if unknown:
+        raise ConfigError(f"{where}: unknown {', '.join(unknown)} (known: {known})")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"{where} names a language twice")
+    return tuple(value)
 
 
 def parse_translations(value, name: str, max_len: int) -> dict[str, str]:

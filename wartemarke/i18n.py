@@ -2,9 +2,10 @@
 
 Each visitor screen declares its texts once, in German, in a table (``kiosk/texts.py``,
 ``display/texts.py``, ``display/phone_texts.py``, ``printers/ticket_texts.py``): the German text
-is the gettext message id. The translations are gettext catalogues in
-``wartemarke/translations/<locale>/LC_MESSAGES/messages.po``, read through Flask-Babel; ``./run
-translations`` extracts new texts, updates every catalogue and compiles it (docs/TRANSLATING.md).
+is the gettext message id. The translations are gettext catalogues in Flask-Babel's layout,
+``wartemarke/translations/<locale>/LC_MESSAGES/messages.po``; Flask-Babel picks each request's
+locale (below), and ``./run translations`` extracts new texts, updates every catalogue and
+compiles it (docs/TRANSLATING.md).
 
 Screens that change language in the browser (kiosk, phone page, display) get the texts of their
 languages embedded in the page as ``{key: text, or {plural category: text}}``, plus ``_name``,
@@ -17,13 +18,15 @@ device's earlier choice, then from the browser's Accept-Language, then German.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel import Locale
-from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_translations
+from babel import Locale, support
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel
 
 TRANSLATIONS = Path(__file__).with_name("translations")
 COOKIE = "wartemarke_lang"
@@ -50,8 +53,8 @@ class Language:
 
     @property
     def html_lang(self) -> str:
-        """The lang attribute: Leichte Sprache is German."""
-        return (self.tag or self.code).split("-u-")[0]
+        """The lang attribute, and the language a ticket records: Leichte Sprache is German."""
+        return self.code.split("-")[0]
 
 
 LANGUAGES: dict[str, Language] = {
@@ -110,7 +113,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=lambda: LANGUAGES[page_language()].babel_locale)
-    app.jinja_env.globals.update(page_language=page_language, language=language)
+    app.jinja_env.globals.update(language=language, languages_known=LANGUAGES, plural=plural)
+    app.jinja_env.filters["fill"] = fill
     app.after_request(_remember_choice)
 
 
@@ -118,34 +122,43 @@ def language(code: str) -> Language:
     return LANGUAGES[code]
 
 
-def translate(text: str) -> str:
-    return get_translations().ugettext(text)
+@functools.cache
+def catalogue(code: str) -> support.NullTranslations:
+    """The compiled catalogue of a language, as Flask-Babel reads it (German: the message ids
+    themselves). Also for work outside a request: printing, speech."""
+    return support.Translations.load(str(TRANSLATIONS), [LANGUAGES[code].babel_locale])
+
+
+def translate(text: str, code: str) -> str:
+    return catalogue(code).ugettext(text)
+
+
+_TEXTS: dict[tuple[int, str], dict] = {}
 
 
 def texts(table: Table, code: str) -> dict:
     """A screen's texts in one language, for embedding in its page (kept per process)."""
-    cache = current_app.extensions.setdefault("wartemarke_texts", {})
     key = (id(table), code)
-    if key not in cache:
-        cache[key] = _texts(table, LANGUAGES[code])
-    return cache[key]
+    if key not in _TEXTS:
+        _TEXTS[key] = _texts(table, LANGUAGES[code])
+    return _TEXTS[key]
 
 
 def _texts(table: Table, lang: Language) -> dict:
     out: dict = {
+        "_code": lang.code,
         "_name": lang.name,
         "_locale": lang.tag or lang.code,
         "_dir": lang.dir,
         "_lang": lang.html_lang,
         "_date": dict(lang.date),
     }
-    with force_locale(lang.babel_locale):
-        catalogue = get_translations()
-        for key, message in table.items():
-            if isinstance(message, Plural):
-                out[key] = _plural_forms(catalogue, message, lang)
-            else:
-                out[key] = catalogue.ugettext(message)
+    translations = catalogue(lang.code)
+    for key, message in table.items():
+        if isinstance(message, Plural):
+            out[key] = _plural_forms(translations, message, lang)
+        else:
+            out[key] = translations.ugettext(message)
     return out
 
 
@@ -158,26 +171,46 @@ def _plural_forms(catalogue, message: Plural, lang: Language) -> dict:
         forms["zero"] = catalogue.ugettext(message.zero)
     for n in range(200):
         forms.setdefault(rule(n), catalogue.ungettext(message.one, message.other, n))
+    forms.setdefault("other", catalogue.ungettext(message.one, message.other, 100))
     return forms
 
 
-def choose(offered: Iterable[str], asked: str | None = None) -> str:
-    """The language for this request among ``offered`` (the first is the default)."""
+def fill(text: str, **values) -> str:
+    """``{name}`` placeholders filled, as the scripts do (unknown ones stay as they are)."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], m[0])), text)
+
+
+def plural(forms: Mapping[str, str], n: int, code: str | None = None) -> str:
+    """The form of a texts() plural for n, with ``{n}`` filled (Intl.PluralRules' choice)."""
+    code = code or page_language()
+    if n == 0 and "zero" in forms:
+        text = forms["zero"]
+    else:
+        category = Locale.parse(LANGUAGES[code].babel_locale.split("@")[0]).plural_form(n)
+        text = forms.get(category) or forms.get("other") or next(iter(forms.values()))
+    return fill(text, n=n)
+
+
+def choose(offered: Iterable[str], fallback: str | None = None) -> str:
+    """The language for this request among ``offered``: ?lang=, the device's last ?lang=, the
+    browser's languages, then ``fallback`` if offered, then the first offered."""
     offered = [code for code in offered if code in LANGUAGES] or ["de"]
     if not has_request_context():
         return offered[0]
-    for wish in (asked, request.args.get("lang"), request.cookies.get(COOKIE)):
+    for wish in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if wish in offered:
             return wish
-    tags = {code: (LANGUAGES[code].tag or code).split("-u-")[0] for code in offered}
+    tags = {code: LANGUAGES[code].html_lang for code in offered if code != "de-ls"}
     best = request.accept_languages.best_match([*tags.values()])
-    return next((code for code, tag in tags.items() if tag == best), offered[0])
+    if best is not None:
+        return next(code for code, tag in tags.items() if tag == best)
+    return fallback if fallback in offered else offered[0]
 
 
-def page_language(offered: Iterable[str] = VISITOR_LANGUAGES) -> str:
-    """The language the page is rendered in (decided once per request)."""
+def page_language(offered: Iterable[str] = VISITOR_LANGUAGES, fallback: str | None = None) -> str:
+    """The language the page is rendered in (decided once per request, by its view)."""
     if "page_language" not in g:
-        g.page_language = choose(offered)
+        g.page_language = choose(offered, fallback)
     return g.page_language
 
 

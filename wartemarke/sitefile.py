@@ -113,6 +113,7 @@ def take_over(running: Site, applied: Site) -> list[str]:
         "ticker",
         "ticket_text",
         "ask_district",
+        "languages",
         "recalls_before_no_show",
         "appointments",
     ):
@@ -192,6 +193,7 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
             "burst": site.kiosk_burst,
             "seconds_per_ticket": site.kiosk_interval,
             "ask_district": site.ask_district,
+            "languages": list(site.languages),
         },
     )
     out += _table("counter", {"recalls_before_no_show": site.recalls_before_no_show})

@@ -2,8 +2,9 @@
 
 Kiosk-mode browsers often have no speech voices, or unreliable ones, and the venue has no
 internet for cloud voices. espeak-ng (a Debian package) writes a WAV in a few milliseconds; each
-phrase is kept in the data dir, so a number is synthesised once. Only call phrases are spoken
-(number and counter), never free text from a request.
+phrase is kept in the data dir, so a number is synthesised once. Only texts the server composes
+are spoken (call phrases from the display's catalogue, the kiosk's own texts), never free text
+from a request. The voice per language is wartemarke.i18n.LANGUAGES[code].voice.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-VOICES = {"de": "de", "en": "en-gb"}
-PHRASES = {
-    "de": "Nummer {number}, bitte zu {counter}.",
-    "en": "Number {number}, please go to {counter}.",
-}
+from .i18n import LANGUAGES, fill, translate
+
+# The languages a call can be announced in: every visitor language (Leichte Sprache is German).
+PHRASES = tuple(code for code, lang in LANGUAGES.items() if code != "de-ls")
 
 
 class SpeechUnavailable(Exception):
@@ -32,10 +32,11 @@ def spoken_number(number: str) -> str:
 
 
 def phrase(number: str, counter_name: str, lang: str) -> str:
-    counter = counter_name
-    if lang == "en":
-        counter = re.sub(r"^Schalter\b", "counter", counter_name)
-    return PHRASES[lang].format(number=spoken_number(number), counter=counter)
+    """ "Nummer A 17, bitte zu Schalter 3." in ``lang``; a counter named "Schalter …" is spoken
+    with the language's word for it."""
+    counter = re.sub(r"^Schalter\b", translate("Schalter", lang), counter_name)
+    text = translate("Nummer {number}, bitte zu {counter}.", lang)
+    return fill(text, number=spoken_number(number), counter=counter)
 
 
 class Speaker:
@@ -51,7 +52,7 @@ class Speaker:
         """The WAV file speaking ``text``, synthesised on first use."""
         if not self.available:
             raise SpeechUnavailable("espeak-ng is not installed")
-        voice = VOICES[lang]
+        voice = LANGUAGES[lang].voice
         key = hashlib.sha256(f"{voice}\0{text}".encode()).hexdigest()[:32]
         path = self.cache_dir / f"{key}.wav"
         if not path.exists():

@@ -1,7 +1,7 @@
 /*
  * The visitor's phone page (/t/<token>): where am I in the queue, and where do I go when called.
  *
- * The server renders the page complete (German). This script then:
+ * The server renders the page complete, in the visitor's language. This script then:
  * - follows the ticket live over Socket.IO /ticket with auth {token} (Wartemarke.live from
  *   static/js/live.js): `status` on connect and whenever the ticket or its place changed.
  *   No polling; one GET /api/tickets/<token> when the page comes back to the foreground (phones
@@ -11,7 +11,7 @@
  * - "Ich brauche die Nummer nicht mehr": a confirmation, then POST /api/tickets/<token>/cancel;
  * - after the visit: a rating (1-5 stars) and the home district, both optional, one tap each
  *   (POST /api/tickets/<token>/feedback); what was answered is remembered on the phone;
- * - German first, English on a tap (texts from static/i18n/<lang>.json, as the kiosk does).
+ * - texts in the page's language, embedded by the server (display/phone_texts.py).
  *
  * Everything from the server is written with textContent. No inline scripts or styles (CSP).
  * Plain ES2019.
@@ -21,18 +21,13 @@
 
   var body = document.body;
   var token = body.getAttribute("data-token") || "";
-  var LANG_KEY = "wartemarke.lang";
   var FEEDBACK_KEY = "wartemarke.feedback." + token;
   var DISMISSED_KEY = "wartemarke.called." + token;
   var OFFLINE_INDICATOR_DELAY_MS = 2000;
   var VIBRATE_PATTERN = [500, 200, 500, 200, 900];
 
-  var languages = (body.getAttribute("data-languages") || "de").split(",").filter(function (code) {
-    return /^[a-z]{2,3}$/.test(code);
-  });
   var config = {
     api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
-    i18nBase: body.getAttribute("data-i18n-base") || "/display/static/i18n/",
     chimeUrl: body.getAttribute("data-chime-url") || "/display/static/sounds/chime.wav",
     timezone: body.getAttribute("data-timezone") || undefined,
   };
@@ -43,7 +38,6 @@
   }
   var el = {
     app: $("app"),
-    lang: $("lang"),
     number: $("number"),
     service: $("service"),
     otherDay: $("other-day"),
@@ -100,9 +94,10 @@
   }
 
   var state = {
-    lang:
-      languages.indexOf(storage("get", LANG_KEY)) >= 0 ? storage("get", LANG_KEY) : languages[0],
-    dicts: {},
+    // The server chose the language (?lang=, this phone's earlier choice, the phone's language)
+    // and rendered the page in it; its texts are embedded (#phone-texts). Another language is
+    // another page: the language links reload with ?lang=, which also works without script.
+    texts: embeddedTexts(),
     status: initialStatus(),
     updatedAt: new Date(),
     connection: "connecting",
@@ -116,19 +111,23 @@
     hiddenAt: 0,
   };
 
-  // --- texts (the kiosk's approach: one JSON file per language) ---------------------------
-  function lookup(lang, key) {
-    var dict = state.dicts[lang];
-    return dict && Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : undefined;
+  // --- texts ------------------------------------------------------------------------------
+  function embeddedTexts() {
+    try {
+      var texts = JSON.parse(($("phone-texts") || {}).textContent || "{}");
+      return texts && typeof texts === "object" ? texts : {};
+    } catch (err) {
+      return {};
+    }
   }
 
   function raw(key) {
-    var value = lookup(state.lang, key);
-    return value === undefined ? lookup(languages[0], key) : value;
+    var texts = state.texts;
+    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : undefined;
   }
 
   function locale() {
-    return raw("_locale") || state.lang;
+    return raw("_locale") || document.documentElement.lang || "de";
   }
 
   function fill(text, values) {
@@ -160,24 +159,7 @@
     if (text !== undefined && node.textContent !== text) node.textContent = text;
   }
 
-  function loadLanguage(lang) {
-    if (state.dicts[lang]) return Promise.resolve(state.dicts[lang]);
-    return fetch(config.i18nBase + encodeURIComponent(lang) + ".json", { cache: "no-cache" })
-      .then(function (res) {
-        if (!res.ok) throw new Error("HTTP " + res.status);
-        return res.json();
-      })
-      .then(function (dict) {
-        if (dict && typeof dict === "object") state.dicts[lang] = dict;
-        return dict;
-      })
-      .catch(function () {
-        return null; // the server-rendered German stays
-      });
-  }
-
   function applyLanguage() {
-    document.documentElement.lang = state.lang;
     var nodes = document.querySelectorAll("[data-i18n]");
     for (var i = 0; i < nodes.length; i++) setText(nodes[i], t(nodes[i].getAttribute("data-i18n")));
     var stars = el.stars.querySelectorAll("[data-rating]");
@@ -185,23 +167,8 @@
       var label = plural("rating_star", Number(stars[k].getAttribute("data-rating")));
       if (label) stars[k].setAttribute("aria-label", label);
     }
-    var other = languages[(languages.indexOf(state.lang) + 1) % languages.length];
-    var switchTo = lookup(other, "_name") || raw("_switch");
-    if (switchTo && languages.length > 1) {
-      setText(el.lang, switchTo);
-      el.lang.setAttribute("lang", other);
-      el.lang.setAttribute("data-lang", other);
-      el.lang.hidden = false;
-    }
     render();
     renderDistricts();
-  }
-
-  function setLanguage(lang) {
-    if (languages.indexOf(lang) < 0) return;
-    state.lang = lang;
-    storage("set", LANG_KEY, lang);
-    loadLanguage(lang).then(applyLanguage);
   }
 
   // --- formatting -------------------------------------------------------------------------
@@ -266,7 +233,7 @@
     setText(el.number, s.number);
     setText(el.calledNumber, s.number);
     var names = s.service_names && typeof s.service_names === "object" ? s.service_names : {};
-    setText(el.service, names[state.lang] || s.service_name || "");
+    setText(el.service, names[raw("_code")] || s.service_name || "");
     var otherDay = s.day && s.day !== today();
     el.otherDay.hidden = !otherDay;
     if (otherDay) setText(el.otherDay, t("other_day", { date: formatDay(s.day) }));
@@ -617,9 +584,6 @@
   }
 
   // --- wiring -----------------------------------------------------------------------------
-  el.lang.addEventListener("click", function () {
-    setLanguage(el.lang.getAttribute("data-lang") || languages[0]);
-  });
   el.notifyButton.addEventListener("click", enableNotify);
   el.calledOk.addEventListener("click", function () {
     storage("set", DISMISSED_KEY, calledKey(state.status));
@@ -656,6 +620,6 @@
 
   render();
   conn = connect();
-  Promise.all(languages.map(loadLanguage)).then(applyLanguage);
+  applyLanguage();
   window.WartemarkePhone = { state: state };
 })();

@@ -12,8 +12,8 @@
  * keyboard; a barcode scanner (a USB keyboard that types fast, then Enter) checks in at once from
  * the start and the check-in screen. POST /api/checkin; the ticket shows on the confirmation.
  *
- * Texts come from static/i18n/<lang>.json (one file per language, listed in <body
- * data-languages>); plural forms follow Intl.PluralRules ("zero" is used for 0 when given).
+ * Texts: the server embeds every offered language's (<body data-languages>, #kiosk-texts; see
+ * wartemarke/i18n.py); plural forms follow Intl.PluralRules ("zero" is used for 0 when given).
  * Everything from the server is written with textContent. No inline scripts or styles (CSP).
  * Plain ES2019.
  */
@@ -45,12 +45,14 @@
       return /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(code);
     });
   if (!languages.length) languages = ["de"];
-  var defaultLang = languages.indexOf(params.get("lang")) >= 0 ? params.get("lang") : languages[0];
+  // The server chose it (?lang=, the device's last ?lang=, Accept-Language): every visitor's start.
+  var defaultLang = [params.get("lang"), body.getAttribute("data-lang")].filter(function (code) {
+    return languages.indexOf(code) >= 0;
+  })[0] || languages[0];
 
   var config = {
     confirmSeconds: setting("confirm_seconds", 15, 2, 300),
     idleSeconds: setting("idle_seconds", 90, 10, 3600),
-    i18nBase: body.getAttribute("data-i18n-base") || "/kiosk/static/i18n/",
     api: (body.getAttribute("data-api") || "/api").replace(/\/+$/, ""),
     requestTimeoutMs: 10000,
     // "phone": the page a visitor opens from the wall display's QR code; after taking a number
@@ -265,53 +267,15 @@
         if (all[lang] && typeof all[lang] === "object") state.dicts[lang] = all[lang];
       });
     } catch (err) {
-      // fall back to loading the language files
+      // no texts: the markup's stay
     }
   }
   embeddedTexts();
 
-  function loadLanguage(lang) {
-    if (state.dicts[lang]) return Promise.resolve(state.dicts[lang]);
-    return fetch(config.i18nBase + encodeURIComponent(lang) + ".json", { cache: "no-cache" })
-      .then(function (res) {
-        if (!res.ok) throw new Error("HTTP " + res.status);
-        return res.json();
-      })
-      .then(function (dict) {
-        if (dict && typeof dict === "object") state.dicts[lang] = dict;
-        return dict;
-      });
-  }
-
-  function loadLanguages() {
-    return Promise.all(
-      languages.map(function (lang) {
-        return loadLanguage(lang).catch(function () {
-          return null; // tried again on the next reconnect
-        });
-      })
-    ).then(function () {
-      renderLanguageButtons();
-      applyLanguage();
-    });
-  }
-
   function setLanguage(lang) {
-    if (languages.indexOf(lang) < 0 || lang === state.lang) return;
-    if (state.dicts[lang]) {
-      state.lang = lang;
-      applyLanguage();
-      return;
-    }
-    loadLanguage(lang).then(
-      function () {
-        state.lang = lang;
-        applyLanguage();
-      },
-      function () {
-        return null; // no texts for it (yet): stay in the current language
-      }
-    );
+    if (languages.indexOf(lang) < 0 || lang === state.lang || !state.dicts[lang]) return;
+    state.lang = lang;
+    applyLanguage();
   }
 
   function applyLanguage() {
@@ -341,14 +305,6 @@
   }
 
   function renderLanguageButtons() {
-    if (el.langButtons.childElementCount === languages.length) {
-      // Names may have arrived late: refresh the labels.
-      Array.prototype.forEach.call(el.langButtons.children, function (button) {
-        var code = button.getAttribute("data-lang");
-        setText(button, lookup(code, "_name") || code.toUpperCase());
-      });
-      return;
-    }
     el.langButtons.textContent = "";
     languages.forEach(function (code) {
       var button = document.createElement("button");
@@ -1267,7 +1223,6 @@
       el.connection.hidden = true;
       el.app.classList.remove("is-offline");
       if (state.message && state.message.kind === "connection") hideMessage();
-      if (Object.keys(state.dicts).length < languages.length) loadLanguages();
     } else {
       timers.offline = window.setTimeout(function () {
         el.connection.hidden = false;
@@ -1374,7 +1329,6 @@
 
   renderLanguageButtons();
   applyLanguage();
-  loadLanguages();
   refreshServices();
   connect();
 })();

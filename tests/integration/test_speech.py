@@ -22,6 +22,7 @@ def test_phrases():
     assert spoken_number("PA100") == "P A 100"
     assert phrase("A017", "Schalter 3", "de") == "Nummer A 17, bitte zu Schalter 3."
     assert phrase("A017", "Schalter 3", "en") == "Number A 17, please go to counter 3."
+    assert phrase("A017", "Infotheke", "en") == "Number A 17, please go to Infotheke."
 
 
 @needs_espeak

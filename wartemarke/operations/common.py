@@ -366,6 +366,7 @@ class Base:
             "called_at": iso(ticket.called_at),
             "recalls": ticket.recalls,
             "day": ticket.day,
+            "lang": ticket.lang,  # chosen at the kiosk: the phone page's fallback language
             **self._feedback_view(tx, ticket),
         }
 
