@@ -198,8 +198,8 @@ class Server:
         session.headers["X-CSRFToken"] = r.json()["csrf_token"]
         return session
 
-    def issue(self, service: int = 1) -> dict:
-        r = requests.post(self.url + "/api/tickets", json={"service": service})
+    def issue(self, service: int = 1, lang: str = "de") -> dict:
+        r = requests.post(self.url + "/api/tickets", json={"service": service, "lang": lang})
         assert r.status_code == 201, r.text
         return r.json()
 

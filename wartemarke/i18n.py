@@ -42,6 +42,9 @@ class Language:
     tag: str = ""  # BCP 47 for Intl and <html lang>; the code if empty
     dir: str = "ltr"
     voice: str = ""  # espeak-ng's voice for spoken texts
+    # The catalogue that is read aloud, where espeak-ng cannot read the written one: Japanese
+    # is spoken from a kana-only catalogue (espeak-ng reads no kanji).
+    spoken_locale: str = ""
     # How a date is written (Intl.DateTimeFormat options)
     date: Mapping[str, str] = field(
         default_factory=lambda: {"day": "numeric", "month": "long", "year": "numeric"}
@@ -79,7 +82,7 @@ LANGUAGES: dict[str, Language] = {
         Language("uk", "Українська", "Ukrainian", tag="uk-UA", voice="uk"),
         Language("pl", "Polski", "Polish", tag="pl-PL", voice="pl"),
         Language("el", "Ελληνικά", "Greek", tag="el-GR", voice="el"),
-        Language("ja", "日本語", "Japanese", tag="ja-JP", voice="ja"),
+        Language("ja", "日本語", "Japanese", tag="ja-JP", voice="ja", spoken_locale="ja@kana"),
     )
 }
 # What a screen offers when the site file does not say: every language, German first.
@@ -122,29 +125,41 @@ def language(code: str) -> Language:
     return LANGUAGES[code]
 
 
-@functools.cache
-def catalogue(code: str) -> support.NullTranslations:
+def catalogue(code: str, spoken: bool = False) -> support.NullTranslations:
     """The compiled catalogue of a language, as Flask-Babel reads it (German: the message ids
-    themselves). Also for work outside a request: printing, speech."""
-    return support.Translations.load(str(TRANSLATIONS), [LANGUAGES[code].babel_locale])
+    themselves); ``spoken``: the one to read aloud. Also outside a request: printing, speech."""
+    lang = LANGUAGES[code]
+    return _load((spoken and lang.spoken_locale) or lang.babel_locale)
 
 
-def translate(text: str, code: str) -> str:
-    return catalogue(code).ugettext(text)
+@functools.cache
+def _load(locale: str) -> support.NullTranslations:
+    return support.Translations.load(str(TRANSLATIONS), [locale])
 
 
-_TEXTS: dict[tuple[int, str], dict] = {}
+def catalogue_locales() -> list[str]:
+    """Every catalogue there is (German has none: its texts are the message ids)."""
+    written = [lang.babel_locale for lang in LANGUAGES.values() if lang.code != "de"]
+    return written + [lang.spoken_locale for lang in LANGUAGES.values() if lang.spoken_locale]
 
 
-def texts(table: Table, code: str) -> dict:
-    """A screen's texts in one language, for embedding in its page (kept per process)."""
-    key = (id(table), code)
+def translate(text: str, code: str, spoken: bool = False) -> str:
+    return catalogue(code, spoken).ugettext(text)
+
+
+_TEXTS: dict[tuple[int, str, bool], dict] = {}
+
+
+def texts(table: Table, code: str, spoken: bool = False) -> dict:
+    """A screen's texts in one language, for embedding in its page (kept per process);
+    ``spoken``: as they are read aloud (see Language.spoken_locale)."""
+    key = (id(table), code, spoken)
     if key not in _TEXTS:
-        _TEXTS[key] = _texts(table, LANGUAGES[code])
+        _TEXTS[key] = _texts(table, LANGUAGES[code], spoken)
     return _TEXTS[key]
 
 
-def _texts(table: Table, lang: Language) -> dict:
+def _texts(table: Table, lang: Language, spoken: bool) -> dict:
     out: dict = {
         "_code": lang.code,
         "_name": lang.name,
@@ -153,7 +168,7 @@ def _texts(table: Table, lang: Language) -> dict:
         "_lang": lang.html_lang,
         "_date": dict(lang.date),
     }
-    translations = catalogue(lang.code)
+    translations = catalogue(lang.code, spoken)
     for key, message in table.items():
         if isinstance(message, Plural):
             out[key] = _plural_forms(translations, message, lang)

@@ -172,11 +172,11 @@ def open_page(browser, guard):
             guard.csp.append(text)
 
     def open_(url: str, viewport: dict = PORTRAIT, ready: str | None = None, **options):
+        options = {"locale": "de-DE", **options}  # a German device unless a test says
         context = browser.new_context(
             viewport=viewport,
             device_scale_factor=1,
             has_touch=True,
-            locale="de-DE",
             timezone_id="Europe/Berlin",
             service_workers="block",
             **options,

@@ -205,23 +205,55 @@ def test_feedback_after_the_visit(phone_server, open_page, output_dir, guard):
     assert len(posted) == 2  # only the first visitor's two answers
 
 
-def test_english_on_a_tap(phone_server, open_page, output_dir):
+def test_the_visitor_picks_a_language_and_the_phone_keeps_it(phone_server, open_page, output_dir):
     server = phone_server
     server.issue(1)
     mine = server.issue(1)
     page = phone_page(open_page, server, mine)
-    expect(page.locator("#lang")).to_have_text("English")
-    page.locator("#lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.locator(".p-lang").click()
+    expect(page.locator(".p-lang-link")).to_have_count(9)
+    english = page.locator('.p-lang-link[lang="en"]')
+    expect(english).to_have_text("English")
+    english.click()
+    expect(page).to_have_url(f"{server.url}/t/{mine['token']}?lang=en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#headline")).to_have_text("1 person ahead of you")
     expect(page.locator("#sub")).to_have_text("about 15 minutes")
     expect(page.locator("#cancel")).to_have_text("I no longer need this number")
-    expect(page.locator("#lang")).to_have_text("Deutsch")
     page.screenshot(path=output_dir / "phone-english-390.png", full_page=True)
-    page.reload()  # remembered on this phone
+    page.goto(f"{server.url}/t/{mine['token']}")  # remembered on this phone
     expect(page.locator("#headline")).to_have_text("1 person ahead of you")
-    page.locator("#lang").click()
-    expect(page.locator("#headline")).to_have_text("Noch 1 Person vor Ihnen")
+    expect(page.locator('.p-lang-link[aria-current="true"]')).to_have_text("English")
+
+
+def test_the_page_follows_the_phones_language(phone_server, open_page, output_dir, browser):
+    server = phone_server
+    server.issue(1)
+    mine = server.issue(1, lang="tr")
+    page = phone_page(open_page, server, mine, locale="uk-UA")
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    expect(page.locator("#headline")).to_have_text("Перед Вами ще 1 людина")
+    # A phone language no catalogue has: the language chosen at the kiosk, not German.
+    page = phone_page(open_page, server, mine, locale="fa-IR")
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    # Arabic reads right to left, and the page still fits the phone.
+    page = phone_page(open_page, server, mine, locale="ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#number")).to_have_text(mine["number"])
+    fits_width(page)
+    page.screenshot(path=output_dir / "phone-arabic-390.png", full_page=True)
+    # Without JavaScript the language links work the same.
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="de-DE")
+    try:
+        plain = context.new_page()
+        plain.goto(f"{server.url}/t/{mine['token']}?lang=pl")
+        expect(plain.locator("html")).to_have_attribute("lang", "pl")
+        plain.locator(".p-lang").click()
+        plain.locator('.p-lang-link[lang="el"]').click()
+        expect(plain.locator("html")).to_have_attribute("lang", "el")
+    finally:
+        context.close()
 
 
 def test_unknown_ticket_is_a_friendly_404(phone_server, open_page, output_dir, guard):
@@ -231,9 +263,10 @@ def test_unknown_ticket_is_a_friendly_404(phone_server, open_page, output_dir, g
         answer = requests.get(f"{server.url}/t/{token}", timeout=5)
         assert answer.status_code == 404
         assert "Diese Wartenummer kennen wir nicht" in answer.text
-        assert "We could not find this queue number" in answer.text
         assert "A001" not in answer.text and "Personalausweis" not in answer.text
         assert "<script" not in answer.text
+    answer = requests.get(f"{server.url}/t/{secrets.token_urlsafe(18)}?lang=en", timeout=5)
+    assert answer.status_code == 404 and "We do not recognise this queue number" in answer.text
     page = open_page(f"{server.url}/t/{secrets.token_urlsafe(18)}", viewport=PHONE)
     expect(page.locator("h1")).to_have_text("Diese Wartenummer kennen wir nicht")
     fits_width(page)
