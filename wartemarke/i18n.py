@@ -232,7 +232,8 @@ def page_language(offered: Iterable[str] = VISITOR_LANGUAGES, fallback: str | No
 def _remember_choice(response):
     """``?lang=xx`` is remembered for this device (a kiosk's start URL sets it once)."""
     asked = request.args.get("lang")
-    if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+    page = response.mimetype == "text/html"  # not e.g. announce.wav?lang=
+    if page and asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE, asked, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
         )

@@ -342,8 +342,12 @@ def test_every_cookie_is_httponly_and_samesite(site):
     for route in routes():
         if route.method == "GET" and route.access == "public" and not route.static:
             public += set_cookies(anonymous.get(server.url + url_of(route, tickets)))
-    # A visitor who only looks at screens gets no cookie at all.
+    # A visitor who only looks at screens gets no cookie at all ...
     assert public == []
+    # ... unless choosing a language with ?lang=: remembered, and nothing else in it.
+    chosen = set_cookies(anonymous.get(server.url + "/kiosk/?lang=tr"))
+    assert len(chosen) == 1 and chosen[0].startswith("wartemarke_lang=tr;")
+    assert "HttpOnly" in chosen[0] and "SameSite=Lax" in chosen[0]
     seen = set_cookies(
         requests.post(server.url + "/api/login", json={"username": "clerk1", "password": "x"})
     )

@@ -53,6 +53,10 @@ def test_good_site_file():
             "[[counters]]\nid = 1\nname = 'S'\nservices = [9]",
             "unknown service ids [9]",
         ),
+        ("[kiosk]\nlanguages = 'de'", "list of language codes"),
+        ("[kiosk]\nlanguages = []", "list of language codes"),
+        ("[kiosk]\nlanguages = ['de', 'xx']", "unknown xx"),
+        ("[kiosk]\nlanguages = ['de', 'en', 'de']", "twice"),
     ],
 )
 def test_broken_site_files(text, message):
@@ -104,3 +108,10 @@ def test_bad_event_tables_are_named(event, message):
 def test_a_district_number_is_stored_as_text():
     site = parse_site('[event]\nname = "X"\ndistrict = 3\n')
     assert site.event["district"] == "3"
+
+
+def test_the_kiosk_offers_the_languages_the_site_file_names():
+    from wartemarke.i18n import KIOSK_LANGUAGES
+
+    assert parse_site("").languages == KIOSK_LANGUAGES
+    assert parse_site("[kiosk]\nlanguages = ['tr', 'de', 'ar']").languages == ("tr", "de", "ar")
