@@ -2,10 +2,13 @@
 the printer (test page, the virtual printer's tickets as images) and the evaluation
 (statistics, the printable report)."""
 
+from babel import Locale
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
+from ..config import TRANSLATED
 from ..districts import STADTBEZIRKE
+from ..i18n import LANGUAGES
 
 bp = Blueprint(
     "admin",
@@ -33,7 +36,27 @@ def page(tab: str = "overview"):
         timezone=state.settings.site.timezone,
         districts=STADTBEZIRKE,
         start_tab=tab,
+        translations=translation_languages(state.settings.site.languages),
     )
+
+
+def translation_languages(offered) -> list[dict]:
+    """The languages a service's name is translated into in the service form: the site's
+    offered ones first (in its order), then the rest; each with its German name ("Türkisch";
+    none for Leichte Sprache, whose own name is German) and whether the kiosk offers it."""
+    german = Locale.parse("de").languages
+    first = [code for code in offered if code in TRANSLATED]
+    return [
+        {
+            "code": code,
+            "name": LANGUAGES[code].name,
+            "german": german.get(code) if "-" not in code else None,
+            "lang": LANGUAGES[code].html_lang,
+            "dir": LANGUAGES[code].dir,
+            "offered": code in first,
+        }
+        for code in first + [code for code in TRANSLATED if code not in first]
+    ]
 
 
 def _admin_only() -> Response | None:

@@ -337,9 +337,6 @@ def parse_site(text: str, source: str = "site file") -> Site:
     return site
 
 
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
-
-
 def _languages(value, where: str) -> tuple[str, ...]:
     known = ", ".join(LANGUAGES)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -352,20 +349,33 @@ def _languages(value, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+# The languages a service's name and description may be translated into: every visitor
+# language but German, whose texts are the service's own ``name`` and ``description``.
+TRANSLATED = tuple(code for code in LANGUAGES if code != "de")
+
+
 def parse_translations(value, name: str, max_len: int) -> dict[str, str]:
-    """A text in other languages than German, ``{"en": "ID card", "tr": "Kimlik kartı"}``:
-    ISO 639 codes, empty texts dropped. Raises ``Invalid`` naming ``name``."""
+    """A text in other languages than German, ``{"en": "ID card", "de-ls": "Ausweis"}``: codes
+    of ``TRANSLATED``, empty texts dropped. Raises ``Invalid`` naming ``name`` (and the
+    language, for the admin page to point at its input)."""
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > 30:
         raise Invalid(f"'{name}' must map language codes to texts, e.g. {{en = \"…\"}}", field=name)
     out = {}
     for lang, text in value.items():
-        if not isinstance(lang, str) or not LANGUAGE_RE.match(lang) or lang == "de":
-            raise Invalid(f"'{name}': '{lang}' is not a language code like en or tr", field=name)
+        if lang not in TRANSLATED:
+            known = ", ".join(TRANSLATED)
+            shown = str(lang)[:32]
+            raise Invalid(
+                f"'{name}': '{shown}' is not a language to translate into (known: {known}; "
+                "German is the service's own text)",
+                field=name,
+                language=shown,
+            )
         if not isinstance(text, str) or len(text.strip()) > max_len:
             message = f"'{name}.{lang}' must be text of at most {max_len} characters"
-            raise Invalid(message, field=name)
+            raise Invalid(message, field=name, language=lang)
         if text.strip():
             out[lang] = text.strip()
     return out

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
 
-from .config import Settings, Site
+from .config import TRANSLATED, Settings, Site
 from .domain.hours import OpeningHours
 from .domain.model import Conflict, Counter, Invalid, Service
 from .seed import DEFAULT_TICKER, DEFAULT_VENUE
 from .store.repository import Tx
 
+# A key TOML takes unquoted.
+BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 # Settings that the running server takes over at once when the admin applies a file; the others
 # (time zone, printer, public URL) are read at start only.
 RESTART_NEEDED = {"timezone": "Zeitzone", "printer": "Drucker", "public_url": "Adresse für Handys"}
@@ -144,9 +147,20 @@ def _value(value) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):  # an inline table: {en = "ID card"}
-        return "{" + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, dict):  # an inline table: {en = "ID card", de-ls = "Ausweis"}
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def _key(key: str) -> str:
+    """A TOML key: bare where TOML allows it (de-ls is), quoted otherwise."""
+    return key if BARE_KEY_RE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _translated(texts: dict) -> dict | None:
+    """A service's translations as the site file takes them: a language stored before only the
+    visitor languages were accepted (e.g. "fr") would make the written file refused at start."""
+    return {lang: text for lang, text in (texts or {}).items() if lang in TRANSLATED} or None
 
 
 def _table(name: str, items: dict, array: bool = False) -> list[str]:
@@ -223,8 +237,8 @@ def render(tx: Tx, settings: Settings, now: datetime) -> str:
                 "minutes": service.expected_minutes,
                 "description": service.description,
                 "enabled": service.enabled,
-                "names": service.names or None,
-                "descriptions": service.descriptions or None,
+                "names": _translated(service.names),
+                "descriptions": _translated(service.descriptions),
                 "priority": service.priority or None,
             },
             array=True,

@@ -1066,8 +1066,7 @@
     $("sv-minutes").value = s ? s.minutes : "";
     $("sv-sort").value = s ? s.sort : "";
     $("sv-description").value = s ? s.description : "";
-    $("sv-name-en").value = s && s.names && s.names.en ? s.names.en : "";
-    $("sv-description-en").value = s && s.descriptions && s.descriptions.en ? s.descriptions.en : "";
+    fillTranslations(s);
     $("sv-enabled").checked = s ? s.enabled : true;
     $("sv-priority").checked = Boolean(s && s.priority);
     setText($("sv-form-title"), s ? t("service_edit", { name: s.name }) : t("service_new"));
@@ -1075,6 +1074,63 @@
     $("sv-new").hidden = !s;
     showError($("sv-error"), "");
     if (s) $("sv-name").focus();
+  }
+
+  // Translations: a name and a description per language (admin.html renders one <details>
+  // each, the inputs marked data-names / data-descriptions with the language's code).
+  function translationInputs(kind) {
+    return Array.prototype.slice.call($("sv-translations").querySelectorAll("input[data-" + kind + "]"));
+  }
+
+  function fillTranslations(s) {
+    ["names", "descriptions"].forEach(function (kind) {
+      var texts = (s && s[kind]) || {};
+      translationInputs(kind).forEach(function (input) {
+        input.value = texts[input.getAttribute("data-" + kind)] || "";
+      });
+    });
+    Array.prototype.forEach.call($("sv-translations").querySelectorAll("details[data-lang]"), showTranslationState);
+  }
+
+  function readTranslations(kind) {
+    var texts = {};
+    translationInputs(kind).forEach(function (input) {
+      texts[input.getAttribute("data-" + kind)] = input.value;
+    });
+    return texts;
+  }
+
+  /** A language's summary: its translated name (in its language and direction), or what is
+   *  missing, so that the closed list shows at a glance what is translated. */
+  function showTranslationState(details) {
+    var code = details.getAttribute("data-lang");
+    var name = $("sv-name-" + code);
+    var stateNode = $("sv-lang-state-" + code);
+    var translated = name.value.trim();
+    if (translated) {
+      setText(stateNode, translated);
+      stateNode.lang = name.lang;
+      stateNode.dir = name.dir;
+    } else {
+      setText(stateNode, $("sv-description-" + code).value.trim() ? t("translation_description_only") : t("translation_missing"));
+      stateNode.lang = "de";
+      stateNode.dir = "ltr";
+    }
+    stateNode.className = "a-lang-state" + (translated ? " a-lang-done" : "");
+  }
+
+  $("sv-translations").addEventListener("input", function (event) {
+    var details = event.target.closest ? event.target.closest("details[data-lang]") : null;
+    if (details) showTranslationState(details);
+  });
+
+  /** A refused translation (the server names its language): open it and put the cursor there. */
+  function showRefusedTranslation(b) {
+    var kind = { names: "name", descriptions: "description" }[b.field];
+    var input = kind && b.language ? $("sv-" + kind + "-" + b.language) : null;
+    if (!input) return;
+    input.closest("details").open = true;
+    input.focus();
   }
 
   $("sv-new").addEventListener("click", function () {
@@ -1085,9 +1141,6 @@
   $("sv-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var id = $("sv-id").value;
-    var current = state.services.filter(function (s) {
-      return String(s.id) === id;
-    })[0] || {};
     var payload = {
       name: $("sv-name").value,
       prefix: $("sv-prefix").value.trim().toUpperCase(),
@@ -1095,13 +1148,14 @@
       description: $("sv-description").value,
       enabled: $("sv-enabled").checked,
       priority: $("sv-priority").checked ? 1 : 0,
-      // Only English is edited here; other languages (from the site file) stay.
-      names: Object.assign({}, current.names, { en: $("sv-name-en").value }),
-      descriptions: Object.assign({}, current.descriptions, { en: $("sv-description-en").value }),
+      // Every language of the form; an empty one removes its translation.
+      names: readTranslations("names"),
+      descriptions: readTranslations("descriptions"),
     };
     if ($("sv-sort").value !== "") payload.sort = Number($("sv-sort").value);
     change(id ? "PUT" : "POST", "/admin/services" + (id ? "/" + id : ""), payload, $("sv-error"), $("sv-save")).then(
       function (res) {
+        if (res.status === 400) showRefusedTranslation(res.body || {});
         if (res.status !== 200 && res.status !== 201) return;
         notice(t("service_saved", { name: res.body.name }));
         editService(null);

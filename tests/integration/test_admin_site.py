@@ -168,12 +168,13 @@ def test_ticket_text_is_printed(make_server, printer):  # noqa: F811 - fixture
     server.issue(1)
     job = decode(printer.wait_for_jobs(1)[0])
     assert "Ausweis und Meldebescheinigung" in job.text and "Freies WLAN" in job.text
-    assert "Please wait until your number is called" not in job.text
+    assert "Bitte warten Sie" not in job.text
 
-    # Cleared: the default lines again.
+    # Cleared: the default line again (in the ticket's language, German here).
     boss.put(server.url + "/api/admin/venue", json={"ticket_text": ""})
     server.issue(1)
-    assert "Please wait until your number is called" in decode(printer.wait_for_jobs(2)[1]).text
+    again = decode(printer.wait_for_jobs(2)[1]).text.replace("\n", " ")
+    assert "Bitte warten Sie, bis Ihre Nummer aufgerufen wird." in again
     r = boss.put(server.url + "/api/admin/venue", json={"ticket_text": "x" * 301})
     assert r.status_code == 400
 
@@ -207,6 +208,62 @@ def test_service_names_in_other_languages(admin_server, boss):
     edited = text.replace('tr = "Kimlik kartı"', 'tr = "Kimlik"')
     assert boss.put(url + "/api/admin/site", json={"toml": edited}).status_code == 200
     assert requests.get(url + "/api/services").json()[0]["names"]["tr"] == "Kimlik"
+
+
+def test_service_names_in_every_visitor_language(admin_server, boss):
+    """Every language of i18n.LANGUAGES but German takes a translation (Leichte Sprache's code
+    "de-ls" too, written into the site file and read back at start); unknown codes are refused
+    with a message naming them; an empty text removes one."""
+    url = admin_server.url
+    easy_name = "Ausweis machen lassen"
+    names = {"tr": "Kimlik kartı", "ar": "بطاقة الهوية", "de-ls": easy_name}
+    easy = "Hier bekommen Sie einen neuen Ausweis."
+    r = boss.put(
+        url + "/api/admin/services/1", json={"names": names, "descriptions": {"de-ls": easy}}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["names"] == names and r.json()["descriptions"] == {"de-ls": easy}
+    public = {s["id"]: s for s in requests.get(url + "/api/services").json()}
+    assert public[1]["names"] == names and public[1]["descriptions"] == {"de-ls": easy}
+    ticket = admin_server.issue(1)
+    status = requests.get(f"{url}/api/tickets/{ticket['token']}").json()
+    assert status["service_names"] == names
+
+    for field, bad in (("names", "xx"), ("descriptions", "zz"), ("names", "de"), ("names", "fr")):
+        r = boss.put(url + "/api/admin/services/1", json={field: {"tr": "x", bad: "x"}})
+        assert r.status_code == 400, (field, bad)
+        refusal = r.json()
+        assert refusal["field"] == field and refusal["language"] == bad
+        assert f"'{bad}' is not a language" in refusal["message"]
+    r = boss.put(url + "/api/admin/services/1", json={"names": {"de-ls": "x" * 129}})
+    assert r.status_code == 400 and r.json()["language"] == "de-ls"
+    assert requests.get(url + "/api/services").json()[0]["names"] == names  # nothing changed
+
+    # An empty (or blank) text removes that language: the screens show German again.
+    r = boss.put(url + "/api/admin/services/1", json={"names": {**names, "ar": " "}})
+    assert r.status_code == 200 and r.json()["names"] == {"tr": names["tr"], "de-ls": easy_name}
+    status = requests.get(f"{url}/api/tickets/{ticket['token']}").json()
+    assert status["service_names"] == {"tr": names["tr"], "de-ls": easy_name}
+
+    # The site file: "de-ls" as a TOML key, read back alike, applied, kept across a restart.
+    text = boss.get(url + "/api/admin/site").json()["toml"]
+    assert f'names = {{tr = "Kimlik kartı", de-ls = "{easy_name}"}}' in text
+    assert f'descriptions = {{de-ls = "{easy}"}}' in text
+    (spec,) = [s for s in parse_site(text).services if s.id == 1]
+    assert spec.names == {"tr": "Kimlik kartı", "de-ls": easy_name}
+    assert spec.descriptions == {"de-ls": easy}
+    edited = text.replace(f'de-ls = "{easy_name}"', 'de-ls = "Neuen Ausweis holen"')
+    r = boss.put(url + "/api/admin/site", json={"toml": edited})
+    assert r.status_code == 200 and r.json()["saved"] is True, r.text
+    admin_server.stop()
+    admin_server.start()  # reads the saved file with its de-ls keys
+    public = requests.get(url + "/api/services").json()
+    assert public[0]["names"] == {"tr": "Kimlik kartı", "de-ls": "Neuen Ausweis holen"}
+
+    boss = admin_server.login("boss", "secret-boss")
+    r = boss.put(url + "/api/admin/site", json={"toml": text.replace("de-ls = ", "xx = ", 1)})
+    assert r.status_code == 400 and r.json()["field"] == "toml"
+    assert "services #1: 'names': 'xx' is not a language" in r.json()["message"]
 
 
 def test_a_priority_service_is_called_first_at_shared_counters(admin_server, boss):

@@ -115,3 +115,21 @@ def test_the_kiosk_offers_the_languages_the_site_file_names():
 
     assert parse_site("").languages == KIOSK_LANGUAGES
     assert parse_site("[kiosk]\nlanguages = ['tr', 'de', 'ar']").languages == ("tr", "de", "ar")
+
+
+SERVICE = '[[services]]\nid = 1\nname = "Ausweis"\nprefix = "A"\nminutes = 5\n'
+
+
+def test_a_service_is_translated_into_every_visitor_language_but_german():
+    from wartemarke.i18n import LANGUAGES
+
+    others = [code for code in LANGUAGES if code != "de"]
+    assert "de-ls" in others
+    table = ", ".join(f'"{code}" = " Name {code} "' for code in others)  # quoted keys, too
+    site = parse_site(SERVICE + f'names = {{{table}}}\ndescriptions = {{de-ls = ""}}\n')
+    assert site.services[0].names == {code: f"Name {code}" for code in others}
+    assert site.services[0].descriptions == {}  # empty: as in German
+    for bad in ("xx", "de", "EN", "de_ls", "fr"):
+        with pytest.raises(ConfigError) as err:
+            parse_site(SERVICE + f'names = {{"{bad}" = "x"}}\n')
+        assert f"services #1: 'names': '{bad}' is not a language" in str(err.value)
