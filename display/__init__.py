@@ -11,6 +11,7 @@ from ..domain.model import NotFound
 from ..qr import qr_svg
 from ..speech import PHRASES, SpeechUnavailable, phrase
 from .phone_texts import TEXTS as PHONE_TEXTS
+from .texts import TEXTS as DISPLAY_TEXTS
 
 bp = Blueprint(
     "display",
@@ -30,11 +31,30 @@ def _state():
     return current_app.extensions["wartemarke"]
 
 
+def display_languages(site) -> list[str]:
+    """The wall's languages, the first shown big: ``?languages=de,en,tr`` (visitor languages
+    only), else the site's without Leichte Sprache (the kiosk's alone), else German."""
+    wished = request.args.get("languages", "")[:200].lower().split(",")
+    chosen = [code for code in dict.fromkeys(c.strip() for c in wished) if code in PHRASES]
+    return chosen or [code for code in site.languages if code in PHRASES] or ["de"]
+
+
 @bp.get("/")
 def page():
     site = _state().settings.site
+    languages = display_languages(site)
+    # Every visitor language is embedded, not only the shown ones: a call can be spoken in any
+    # of them (?announce=), also by the browser's own voice when the server has none.
+    texts = {code: i18n.texts(DISPLAY_TEXTS, code) for code in PHRASES}
     return render_template(
-        "display/display.html", venue=_state().ops.venue().get("name", ""), timezone=site.timezone
+        "display/display.html",
+        venue=_state().ops.venue().get("name", ""),
+        timezone=site.timezone,
+        lang=languages[0],
+        languages=languages,
+        texts=texts,
+        t=texts[languages[0]],
+        others=[texts[code] for code in languages[1:]],
     )
 
 

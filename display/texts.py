@@ -24,6 +24,8 @@ TEXTS = {
     "wait": N_("ca. {min} Min."),
     "wait_hours": N_("ca. {h} Std. {min} Min."),
     "wait_hours_only": N_("ca. {h} Std."),
+    # The kiosk's text: translated already in every catalogue.
+    "service_closed": N_("Zurzeit geschlossen"),
     "service_full": N_("heute keine Nummern mehr"),
     "service_unavailable": N_("zurzeit nicht möglich"),
     # Spoken by espeak-ng: write numbers and names as they should sound (Japanese in kana).

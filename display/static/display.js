@@ -6,7 +6,9 @@
  *
  * A new call is shown in the spotlight (the whole main area) and announced: the chime, then the
  * spoken call synthesised by the server (GET /display/announce.wav?number=&counter=&lang=), in
- * each language of ?announce=de,en. Calls that arrive together wait in a queue and are
+ * each language of ?announce=de,ar (any visitor language; default: the first shown), or by the
+ * browser's voice in the same words (the embedded "speech" and "counter_word" texts, as
+ * wartemarke/speech.py says them). Calls that arrive together wait in a queue and are
  * announced one after another; calls replayed after a reconnect (listed in the snapshot) are
  * not announced again (live.js de-duplicates them), but recent calls this screen missed while
  * offline are announced once, oldest first. Degrades, and says so on screen:
@@ -14,6 +16,13 @@
  *   sound refused by the browser's autoplay policy → a big "Ton aktivieren" button.
  * The sound state is reported to staff: emit "display_status" {sound, id} on /display, where
  * sound is "ok" | "blocked" | "speech_unavailable" | "muted".
+ *
+ * Languages: the server embeds every visitor language's texts (#display-texts, see
+ * wartemarke/i18n.py) and renders the fixed texts: the first of <body data-languages> big, and
+ * under each a second line in every other language, stacked. This script only moves the
+ * app's data-alt-slot on every rotate_seconds (CSS shows that slot's line everywhere at once),
+ * and writes the changing texts (counts, waits, closed) in the first language, with plural
+ * forms by Intl.PluralRules ("zero" for 0 where given), as kiosk.js does.
  *
  * Everything from the server is written with textContent. No inline scripts or styles (CSP);
  * sizes computed here go through CSS custom properties (CSSOM). Plain ES2019.
@@ -29,11 +38,65 @@
   var SPOT_MIN_MS = 6000; // the spotlight stays at least this long (shorter when calls queue up)
   var SPOT_MIN_BUSY_MS = 3500;
   var AUDIO_STALL_MS = 15000; // a sound that neither ends nor fails must not stop the queue
-  var SPEECH = {
-    de: "Nummer {number}, bitte zu {counter}.",
-    en: "Number {number}, please go to {counter}.",
-  };
-  var VOICE_LANG = { de: "de-DE", en: "en-GB" };
+  var ROTATE_SECONDS = 8; // each other language's line stays this long
+
+  // --- texts --------------------------------------------------------------------------------
+  /** {code: {key: text or {plural category: text}, _locale, _dir, …}} from the server. */
+  var dicts = (function () {
+    var node = document.getElementById("display-texts");
+    try {
+      var all = JSON.parse((node && node.textContent) || "{}");
+      return all && typeof all === "object" ? all : {};
+    } catch (err) {
+      return {};
+    }
+  })();
+  var languages = (body.getAttribute("data-languages") || "")
+    .split(",")
+    .filter(function (code, i, all) {
+      return dicts[code] && typeof dicts[code] === "object" && all.indexOf(code) === i;
+    });
+  if (!languages.length) languages = dicts.de ? ["de"] : [];
+  var firstLang = languages[0] || "de"; // shown big
+  var primary = dicts[firstLang] || {};
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined ? String(values[name]) : all;
+    });
+  }
+
+  function locale(dict) {
+    return (dict && dict._locale) || "de-DE";
+  }
+
+  function formatNumber(n) {
+    try {
+      return new Intl.NumberFormat(locale(primary)).format(n);
+    } catch (err) {
+      return String(n);
+    }
+  }
+
+  /** A text in the first language ("" when the page has none for key). */
+  function t(key, values) {
+    var text = primary[key];
+    return typeof text === "string" ? fill(text, values) : "";
+  }
+
+  /** A text with plural forms in the first language: {"zero"?, "one", "few", …, "other"}. */
+  function plural(key, n) {
+    var forms = primary[key];
+    if (!forms || typeof forms !== "object") return String(n);
+    var form = "other";
+    try {
+      form = new Intl.PluralRules(locale(primary)).select(n);
+    } catch (err) {
+      form = n === 1 ? "one" : "other";
+    }
+    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other;
+    return text === undefined ? String(n) : fill(text, { n: formatNumber(n) });
+  }
 
   // --- configuration ------------------------------------------------------------------------
   function setting(name) {
@@ -75,11 +138,19 @@
         return x.trim();
       })
       .filter(function (x, i, all) {
-        return SPEECH[x] && all.indexOf(x) === i;
+        return Boolean(dicts[x] && dicts[x].speech) && all.indexOf(x) === i;
       }),
     speechOff: /^(off|none|0|no)$/.test(announceRaw),
     soundOff: /^(off|none|0|no)$/.test((params.get("sound") || "").toLowerCase()),
     current: clampInt(setting("current"), 3, 1, 4),
+    languages: languages,
+    rotateMs:
+      clampInt(
+        params.get("rotate_seconds") || body.getAttribute("data-rotate-seconds"),
+        ROTATE_SECONDS,
+        1,
+        60,
+      ) * 1000,
     spotMs: clampInt(params.get("spot_seconds"), SPOT_MIN_MS / 1000, 1, 60) * 1000,
     // Below the big rows: one line of three in landscape, three lines of two in portrait.
     recent: params.get("recent") !== null ? clampInt(params.get("recent"), 6, 0, 8) : null,
@@ -89,7 +160,11 @@
     speechUrl: body.getAttribute("data-speech-url") || "/display/announce.wav",
     joinUrl: body.getAttribute("data-join-url") || "/display/join.svg",
   };
-  if (!config.speechLangs.length && !config.speechOff) config.speechLangs = ["de"];
+  if (!config.speechLangs.length && !config.speechOff) {
+    config.speechLangs = [languages[0] || "de"].filter(function (x) {
+      return Boolean(dicts[x] && dicts[x].speech);
+    });
+  }
   if (config.speechOff) config.speechLangs = [];
 
   function randomId() {
@@ -222,6 +297,7 @@
     setText(li.querySelector(".d-call-counter-no"), counter.no);
     li.querySelector(".d-call-counter-label").hidden = !counter.label;
     li.querySelector(".d-call-again").hidden = !call.recall;
+    li.classList.toggle("is-recall", Boolean(call.recall));
     li.setAttribute("data-number", call.number);
     li.setAttribute("data-counter", String(call.counter));
   }
@@ -316,19 +392,21 @@
   function formatWait(minutes) {
     if (typeof minutes !== "number" || !isFinite(minutes) || minutes < 0) return "";
     minutes = Math.round(minutes);
-    if (minutes <= 2) return "kaum Wartezeit";
-    if (minutes < 60) return "ca. " + minutes + " Min.";
+    if (minutes <= 2) return t("wait_none");
+    if (minutes < 60) return t("wait", { min: formatNumber(minutes) });
     var rounded = Math.round(minutes / 5) * 5;
     var h = Math.floor(rounded / 60);
     var m = rounded % 60;
-    return "ca. " + h + " Std." + (m ? " " + m + " Min." : "");
+    if (!m) return t("wait_hours_only", { h: formatNumber(h) });
+    return t("wait_hours", { h: formatNumber(h), min: formatNumber(m) });
   }
 
+  /** A service's availability → the key of its text. */
   var CLOSED_TEXT = {
-    closed: "geschlossen",
-    outside_hours: "geschlossen",
-    full: "heute keine Nummern mehr",
-    unavailable: "zurzeit nicht möglich",
+    closed: "service_closed",
+    outside_hours: "service_closed",
+    full: "service_full",
+    unavailable: "service_unavailable",
   };
 
   function availabilityOf(service) {
@@ -351,17 +429,23 @@
       var availability = availabilityOf(service);
       var waiting = typeof service.waiting === "number" ? service.waiting : 0;
       setText(li.querySelector(".d-service-badge"), service.prefix || "");
-      setText(li.querySelector(".d-service-name"), service.name || "");
-      setText(
-        li.querySelector(".d-service-waiting-text"),
-        waiting === 0 ? "niemand wartet" : waiting === 1 ? "1 wartet" : waiting + " warten",
-      );
+      var name = li.querySelector(".d-service-name");
+      var names = service.names && typeof service.names === "object" ? service.names : {};
+      var own = names[firstLang];
+      var translated = typeof own === "string" && own !== "";
+      setText(name, translated ? own : service.name || "");
+      // The German name in a page of another language says so (screen readers, hyphenation).
+      if (translated || primary._lang === "de") name.removeAttribute("lang");
+      else name.setAttribute("lang", "de");
+      if (translated && primary._dir === "rtl") name.setAttribute("dir", "rtl");
+      else name.removeAttribute("dir");
+      setText(li.querySelector(".d-service-waiting-text"), plural("waiting_count", waiting));
       setText(li.querySelector(".d-service-wait-text"), formatWait(service.estimated_wait_min));
       var open = availability === "open";
       li.querySelector(".d-service-wait").hidden = !open || waiting === 0;
       li.querySelector(".d-service-waiting").hidden = !open && waiting === 0;
       li.querySelector(".d-service-state").hidden = open;
-      setText(li.querySelector(".d-service-state"), open ? "" : CLOSED_TEXT[availability]);
+      setText(li.querySelector(".d-service-state"), open ? "" : t(CLOSED_TEXT[availability]));
       li.setAttribute("data-service-id", id);
       li.setAttribute("data-availability", availability);
       li.classList.toggle("is-closed", !open);
@@ -383,7 +467,7 @@
     var venue = state.venue || {};
     if (typeof venue.name === "string" && venue.name) {
       setText(el.venue, venue.name);
-      document.title = "Aufruf – " + venue.name;
+      document.title = t("now_calling") + " – " + venue.name;
     }
     if (typeof venue.timezone === "string" && venue.timezone) config.timezone = venue.timezone;
     var ticker =
@@ -392,12 +476,7 @@
     var closed = venueClosed();
     el.closed.hidden = !closed;
     var opens = typeof venue.opens_at === "string" && venue.opens_at ? venue.opens_at : null;
-    setText(
-      el.closedOpens,
-      opens
-        ? "Wir öffnen heute wieder um " + opens + " Uhr."
-        : "Bitte kommen Sie zu unseren Öffnungszeiten wieder.",
-    );
+    setText(el.closedOpens, opens ? t("closed_opens", { time: opens }) : t("closed_later"));
     el.app.classList.toggle("is-closed", closed);
   }
 
@@ -501,11 +580,11 @@
     if (!clockFormats[key]) {
       try {
         clockFormats[key] = new Intl.DateTimeFormat(
-          "de-DE",
+          locale(primary),
           Object.assign({ timeZone: config.timezone }, options),
         );
       } catch (err) {
-        clockFormats[key] = new Intl.DateTimeFormat("de-DE", options); // unknown time zone
+        clockFormats[key] = new Intl.DateTimeFormat(locale(primary), options); // unknown zone
       }
     }
     return clockFormats[key];
@@ -513,7 +592,9 @@
 
   function tick() {
     var now = new Date(Date.now() + state.clockOffset);
-    setText(el.clockTime, format("time", { hour: "2-digit", minute: "2-digit" }).format(now));
+    // 24 hours in every language: no "PM" on the wall.
+    var time = format("time", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    setText(el.clockTime, time.format(now));
     setText(
       el.clockDate,
       format("date", { weekday: "long", day: "numeric", month: "long" }).format(now),
@@ -686,14 +767,18 @@
   }
 
   // --- speech -------------------------------------------------------------------------------
+  /** What the server's voice says (wartemarke/speech.py phrase()), from the embedded texts. */
   function speechText(call, lang) {
+    var dict = dicts[lang];
     var m = /^([A-Za-z]+)0*(\d+)$/.exec(call.number);
     var number = m ? m[1].toUpperCase().split("").join(" ") + " " + m[2] : call.number;
     var counter = call.counter_name || String(call.counter);
-    if (lang === "en") counter = counter.replace(/^Schalter\b/, "counter");
-    // A function, not a string: "$&" in a counter's name must not be read as a pattern.
+    // A function, not a string: "$&" in a word or a counter's name is not a pattern.
+    counter = counter.replace(/^Schalter\b/, function () {
+      return dict.counter_word || "Schalter";
+    });
     var values = { number: number, counter: counter };
-    return SPEECH[lang].replace(/\{(number|counter)\}/g, function (all, name) {
+    return String(dict.speech).replace(/\{(number|counter)\}/g, function (all, name) {
       return values[name];
     });
   }
@@ -734,8 +819,8 @@
     } catch (err) {
       voices = [];
     }
-    var want = VOICE_LANG[lang].toLowerCase();
-    var short = lang.toLowerCase();
+    var want = locale(dicts[lang]).toLowerCase();
+    var short = String(dicts[lang]._lang || lang).toLowerCase();
     var best = null;
     voices.forEach(function (v) {
       var l = String(v.lang || "")
@@ -764,7 +849,7 @@
       }, AUDIO_STALL_MS);
       var utterance = new window.SpeechSynthesisUtterance(speechText(call, lang));
       utterance.voice = v;
-      utterance.lang = v.lang || VOICE_LANG[lang];
+      utterance.lang = v.lang || locale(dicts[lang]);
       utterance.rate = 0.9;
       utterance.onend = function () {
         finish(true);
@@ -923,6 +1008,18 @@
     }
   }
 
+  // --- the rotating second line -------------------------------------------------------------
+  // The server stacked every other language's line in each slot (data-slot 0…); one attribute
+  // on the app switches all of them at once, also in call rows cloned later.
+  var altCount = Math.max(0, config.languages.length - 1);
+  var altSlot = 0;
+
+  function rotate() {
+    altSlot = (altSlot + 1) % altCount;
+    el.app.setAttribute("data-alt-slot", String(altSlot));
+    el.app.setAttribute("data-alt-lang", config.languages[altSlot + 1]);
+  }
+
   // --- connection ---------------------------------------------------------------------------
   var offlineTimer = 0;
 
@@ -1036,6 +1133,7 @@
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(relayout);
 
   el.app.setAttribute("data-device", deviceId);
+  if (altCount > 1) window.setInterval(rotate, config.rotateMs);
   applyLayout();
   setTicker(config.ticker);
   tick();

@@ -8,6 +8,7 @@ time from the clerk's "next" to the call on both screens is printed.
 from __future__ import annotations
 
 import io
+import json
 import queue
 import re
 import time
@@ -57,10 +58,11 @@ HTMLMediaElement.prototype.play = function () {
 };
 """
 
-FAKE_VOICE = """
+# A browser with voices for these languages (BCP 47 tags) that records what it is told to say.
+FAKE_VOICES = """
 window.__spoken = [];
 const fakeSynth = {
-  getVoices: () => [{lang: "de-DE", name: "Test DE"}, {lang: "en-GB", name: "Test EN"}],
+  getVoices: () => VOICES.map(lang => ({lang, name: "Test " + lang})),
   speak(u) {
     window.__spoken.push(u.lang + ": " + u.text);
     setTimeout(() => u.onend && u.onend(), 30);
@@ -71,6 +73,13 @@ const fakeSynth = {
 Object.defineProperty(window, "speechSynthesis", {value: fakeSynth, configurable: true});
 window.SpeechSynthesisUtterance = function (text) { this.text = text; };
 """
+
+
+def fake_voices(*tags: str) -> str:
+    return FAKE_VOICES.replace("VOICES", json.dumps(list(tags)))
+
+
+FAKE_VOICE = fake_voices("de-DE", "en-GB")
 
 NO_VOICE = """
 Object.defineProperty(window, "speechSynthesis", {value: undefined, configurable: true});
