@@ -1,6 +1,7 @@
 """Thermal receipt printing: ticket layout (ESC/POS and PNG), transports, status, test page.
 
-A pure library: no Flask, no gevent. python-escpos is imported lazily; call
+A library without Flask app or gevent: a ticket's texts come from the gettext catalogues
+through wartemarke.i18n, which works outside requests. python-escpos is imported lazily; call
 ``configure_escpos(data_dir)`` (or ``open_transport``) before the first print job.
 """
 

@@ -37,11 +37,13 @@ def paper(mm: int) -> Paper:
 
 @dataclass(frozen=True)
 class Text:
-    """Centered text, wrapped to the paper; height 2 = double height."""
+    """Centered text, wrapped to the paper; height 2 = double height. ``lang``: its language
+    when known ("ja"), for the font fallback and shaping of a text printed as an image."""
 
     text: str
     bold: bool = False
     height: int = 1
+    lang: str = ""
 
 
 @dataclass(frozen=True)

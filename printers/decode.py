@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 # ESC t n -> Python codec, Epson's standard table (python-escpos' "default" profile).
 EPSON_CODE_PAGES: dict[int, str] = {
     0: "cp437",
@@ -96,6 +98,18 @@ class Line:
 class DecodedJob:
     lines: list[Line] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
+    data: bytes = b""  # the job as decoded
+
+    def images(self) -> list[Image.Image]:
+        """The raster images (GS v 0) as printed: grayscale, black ink (0) on white (255)."""
+        out = []
+        for cmd in self.find("image"):
+            width, height = cmd.value
+            bits = bytes(self.data[cmd.offset + 8 : cmd.end])
+            # 1-bit raw data: a set bit is a printed dot; PIL's mode "1" takes 1 as white.
+            image = Image.frombytes("1", (width, height), bytes(b ^ 0xFF for b in bits))
+            out.append(image.convert("L"))
+        return out
 
     @property
     def text(self) -> str:
@@ -325,4 +339,5 @@ def decode(data: bytes, code_pages: Mapping[int, str] | None = None) -> DecodedJ
             job.commands.append(cmd)
     builder.end_line(len(data), force=False)
     job.lines = builder.lines
+    job.data = bytes(data)
     return job

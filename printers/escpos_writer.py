@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
+
 from .blocks import (
     Big,
     Block,
@@ -21,6 +23,8 @@ from .blocks import (
 )
 from .profile import CodePage, PrinterProfile
 from .raster import text_image
+
+INK_THRESHOLD = 160  # gray levels below print as a dot
 
 if TYPE_CHECKING:
     from escpos.printer import Dummy
@@ -83,11 +87,15 @@ def _text(printer: Dummy, block: Text, paper_: Paper, page: CodePage) -> None:
     text = printable(block.text, page.codec)
     if text is None:
         # A script the code page lacks (Cyrillic, Greek, Turkish ğ/ş, ...): print it as an image.
-        image = text_image(block.text, paper_, block.bold, block.height)
-        printer.image(image.point(lambda v: 0 if v < 160 else 255), impl="bitImageRaster")
+        printer.image(dots(text_image(block, paper_)), impl="bitImageRaster")
         return
     for line in wrap(text, paper_.chars):
         printer.textln(line)
+
+
+def dots(image: Image.Image) -> Image.Image:
+    """A grayscale image as the printer prints it: each pixel black (0) or white (255)."""
+    return image.point(lambda v: 0 if v < INK_THRESHOLD else 255)
 
 
 def _with_paper_width(profile_data: dict[str, Any], dots: int) -> dict[str, Any]:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 PAPER_WIDTHS_MM = (58, 80)
-
-DEFAULT_LINES = (
-    "Bitte warten Sie, bis Ihre Nummer aufgerufen wird.",
-    "Please wait until your number is called.",
-)
-
 
 MAX_LINES = 6
 
 
 def ticket_lines(text: str | None) -> list[str] | None:
     """The venue's ticket text as printed lines (blank lines dropped, at most ``MAX_LINES``);
-    None for no text, which means the default lines."""
+    None for no text, which means the default line (in the ticket's language)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return lines[:MAX_LINES] or None
 
@@ -29,6 +23,11 @@ class TicketPrint:
 
     ``issued_at`` must be timezone-aware: it is printed in its own timezone, so pass the
     office's local time (e.g. ``datetime.now(ZoneInfo("Europe/Berlin"))``).
+
+    ``lang`` is the visitor's language (wartemarke.i18n.LANGUAGES; unknown codes print German):
+    the labels, the date and the default foot line are printed in it. ``service`` is passed
+    already in that language; ``venue`` and ``lines`` (the venue's own text) print as written.
+    ``lines`` None: the default line; [] none at all.
     """
 
     venue: str
@@ -38,10 +37,11 @@ class TicketPrint:
     people_ahead: int
     estimated_wait_min: int
     status_url: str
-    lines: list[str] = field(default_factory=lambda: list(DEFAULT_LINES))
+    lines: list[str] | None = None
     paper_mm: int = 80
     # An appointment's slot ("09:20"): printed instead of the people ahead and the wait.
     appointment: str | None = None
+    lang: str = "de"
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:

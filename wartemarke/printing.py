@@ -205,6 +205,8 @@ class Spooler:
             paper_mm=self.transport.paper_mm,
             **({"lines": payload["lines"]} if payload.get("lines") else {}),
             appointment=payload.get("appointment"),
+            # The visitor's language; jobs queued before tickets had one print in German.
+            lang=payload.get("lang") or "de",
         )
 
     def _publish(self) -> None:

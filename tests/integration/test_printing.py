@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
 import requests
+from PIL import Image
 
 from tests.conftest import site_with_counters
 from tests.integration.test_flow import Listener
+from tests.printers.receipts import contains_strip, ink, label, missing_glyphs, printed_as, strip
 from wartemarke.printers.decode import decode
 from wartemarke.printers.virtual_tcp import VirtualPrinter
 
@@ -148,3 +151,114 @@ def test_reprint_never_queues_a_ticket_twice(printed_server, printer):
     printer.wait_for_jobs(1, timeout=15)
     time.sleep(2.5)
     assert len(printer.jobs) == 1
+
+
+# --- the ticket in the visitor's language ---------------------------------------------------
+LANG_SITE = (
+    site_with_counters(1)
+    + """
+[[services]]
+id = 4
+name = "Meldebescheinigung"
+prefix = "B"
+minutes = 10
+names = {tr = "İkamet belgesi", ar = "شهادة التسجيل", ja = "住民票の写し", el = "Βεβαίωση"}
+"""
+).replace("services = [1, 2, 3]", "services = [1, 2, 3, 4]")
+SERVICE = {
+    "de": "Meldebescheinigung",
+    "tr": "İkamet belgesi",
+    "ar": "شهادة التسجيل",
+    "ja": "住民票の写し",
+}
+
+
+def labels_of(ticket: dict, lang: str) -> list[str]:
+    return [
+        label("ahead", lang, n=ticket["people_ahead"]),
+        label("wait", lang, min=ticket["estimated_wait_min"]),
+        label("scan_hint", lang),
+        label("default_line", lang),
+    ]
+
+
+def jobs_by_number(printer, tickets: dict) -> dict:
+    """{lang: decoded job} once every ticket has printed (matched by the printed number)."""
+    raw = printer.wait_for_jobs(len(tickets), timeout=20)
+    jobs = [decode(job) for job in raw]
+    return {
+        lang: next(job for job in jobs if ticket["number"] in job.text.split("\n"))
+        for lang, ticket in tickets.items()
+    }
+
+
+def test_ticket_prints_in_the_visitors_language(make_server, printer):
+    server = make_server(site=LANG_SITE, extra=["--printer", printer.url])
+    tickets = {lang: server.issue(4, lang=lang) for lang in ("de", "tr", "ar", "ja")}
+    jobs = jobs_by_number(printer, tickets)
+
+    german = jobs["de"]
+    for text in [*labels_of(tickets["de"], "de"), SERVICE["de"]]:
+        assert printed_as(german, text, 80) == "text"
+    assert not german.images() and "Please wait" not in german.text
+
+    turkish = jobs["tr"]
+    ways = {text: printed_as(turkish, text, 80, "tr") for text in labels_of(tickets["tr"], "tr")}
+    assert "image" in ways.values()  # ğ ş ı are not in CP858
+    assert printed_as(turkish, SERVICE["tr"], 80, "tr", bold=True, height=2) == "image"
+    flat = " ".join(line.text for line in turkish.lines)
+    assert "Personen vor Ihnen" not in flat and "Bitte warten" not in flat and "?" not in flat
+
+    for lang in ("ar", "ja"):
+        job = jobs[lang]
+        texts = [*labels_of(tickets[lang], lang), SERVICE[lang]]
+        for text in texts:
+            bold = text == SERVICE[lang]
+            how = printed_as(job, text, 80, lang, bold=bold, height=2 if bold else 1)
+            assert how == "image", text
+            assert missing_glyphs(text, 22, bold, lang) == [], text
+        assert len(job.images()) >= len(texts)
+        assert all(0.02 < ink(image) < 0.5 for image in job.images())
+        assert job.qr_payloads == [tickets[lang]["status_url"]]
+
+
+def test_job_queued_before_tickets_had_a_language_prints_german(make_server, printer):
+    server = make_server(site=LANG_SITE, clerks=1, extra=["--printer", printer.url])
+    clerk = server.login("clerk1", "secret-1")
+    state = lambda: clerk.get(server.url + "/api/printer").json()  # noqa: E731
+    printer.state = "paper_out"
+    wait_until(lambda: state()["paper"] == "out", timeout=15)
+    ticket = server.issue(4, lang="tr")
+    wait_until(lambda: state()["pending"] == [ticket["number"]])
+    # Make the queued job look like one from before this change: no "lang", German name. The
+    # server is stopped meanwhile, so its spooler cannot hold the job as it was in memory.
+    server.stop()
+    with sqlite3.connect(server.data_dir / "wartemarke.sqlite3", timeout=10) as db:
+        changed = db.execute(
+            "UPDATE print_jobs SET payload = json_remove(json_set(payload, '$.service', ?), "
+            "'$.lang') WHERE number = ? AND status = 'pending'",
+            (SERVICE["de"], ticket["number"]),
+        ).rowcount
+    assert changed == 1
+    printer.state = "online"
+    server.start()  # an upgraded server finds the old job queued
+    job = decode(printer.wait_for_jobs(1, timeout=20)[0])
+    for text in [*labels_of(ticket, "de"), SERVICE["de"]]:
+        assert printed_as(job, text, 80) == "text"
+    assert not job.images()
+
+
+def test_virtual_printer_png_is_in_the_visitors_language(make_server, output_dir):
+    server = make_server(site=LANG_SITE)
+    tickets = {lang: server.issue(4, lang=lang) for lang in ("ar", "ja", "tr")}
+    for lang, ticket in tickets.items():
+        pngs = wait_until(
+            lambda t=ticket: list((server.data_dir / "tickets").glob(f"*_{t['number']}.png"))
+        )
+        with Image.open(pngs[0]) as png:
+            image = png.convert("L")
+        image.save(output_dir / f"ticket-virtual-{lang}.png")
+        for text in labels_of(ticket, lang):
+            assert contains_strip(image, strip(text, 80, lang)), text
+        service = strip(SERVICE[lang], 80, lang, bold=True, height=2)
+        assert contains_strip(image, service)

@@ -122,7 +122,8 @@ class VisitorOps(Base):
             payload = {
                 "venue": venue.get("name", ""),
                 "number": number,
-                "service": service.name,
+                # In the visitor's language where the service has a name in it.
+                "service": service.names.get(lang) or service.name,
                 "issued_at": iso(now),
                 "people_ahead": status["people_ahead"],
                 "estimated_wait_min": status["estimated_wait_min"],
