@@ -1,11 +1,18 @@
 """The touchscreen kiosk: a walk-in visitor picks a service and gets a ticket; a visitor with
-an appointment checks in with the booking code (typed, or scanned from the confirmation)."""
+an appointment checks in with the booking code (typed, or scanned from the confirmation).
+"Vorlesen" reads the screen aloud with the server's espeak-ng voice (``speech.wav`` below)."""
 
-from flask import Blueprint, current_app, render_template
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from .. import i18n
 from ..districts import KNOWN_QUARTERS
 from ..domain.appointments import ACTIVE, CODE_ALPHABET, CODE_LENGTH
+from ..speech import SpeechUnavailable
+from .read_aloud import KIOSK_SPEECH_FILES, Unspeakable, kiosk_speaker, prune, spoken_text
 from .texts import TEXTS
 
 bp = Blueprint(
@@ -20,6 +27,8 @@ bp = Blueprint(
 
 join = Blueprint("join", __name__)
 
+FLAGS = Path(__file__).with_name("static") / "flags"
+
 
 def page_texts(state) -> dict:
     """What the page needs to speak the venue's languages: all texts are embedded (a kiosk
@@ -27,7 +36,9 @@ def page_texts(state) -> dict:
     offered = state.settings.site.languages
     lang = i18n.page_language(offered)
     texts = {code: i18n.texts(TEXTS, code) for code in offered}
-    return {"languages": offered, "lang": lang, "texts": texts, "t": texts[lang]}
+    # The language buttons' pictures (flags/<code>.svg); a language without one shows its name.
+    flags = [code for code in offered if (FLAGS / f"{code}.svg").is_file()]
+    return {"languages": offered, "lang": lang, "texts": texts, "t": texts[lang], "flags": flags}
 
 
 def appointments_today(state) -> bool:
@@ -65,3 +76,23 @@ def phone():
         mode="phone",
         **page_texts(state),
     )
+
+
+@bp.get("/speech.wav")
+def speech():
+    """The kiosk's screen read aloud, e.g.
+    ``?language=tr&say=choose,choose_hint,services&services=1,2`` (see read_aloud.py).
+    400 for anything else, 503 without espeak-ng (the page then says so in words)."""
+    state = current_app.extensions["wartemarke"]
+    try:
+        text, code = spoken_text(state, request.args)
+    except Unspeakable as exc:
+        abort(400, str(exc))
+    speaker = kiosk_speaker(state.settings.data_dir)
+    try:
+        audio = speaker.wav(text, code).read_bytes()
+    except (SpeechUnavailable, OSError) as exc:
+        abort(503, f"Reading aloud is unavailable: {exc}")
+    prune(speaker.cache_dir, KIOSK_SPEECH_FILES)
+    # Live figures: the same question may have another answer in a minute.
+    return Response(audio, mimetype="audio/wav", headers={"Cache-Control": "no-store"})

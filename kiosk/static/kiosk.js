@@ -14,6 +14,13 @@
  *
  * Texts: the server embeds every offered language's (<body data-languages>, #kiosk-texts; see
  * wartemarke/i18n.py); plural forms follow Intl.PluralRules ("zero" is used for 0 when given).
+ * The language buttons (with their flags) are in the markup; a tap is for this visitor only.
+ *
+ * "Vorlesen": the server reads the screen aloud (GET <body data-speech>, espeak-ng as on the wall
+ * display); the page names the texts on the screen by their keys and the figures in them.
+ *
+ * Time limits (WCAG 2.2.1): the confirmation's countdown and the check-in screen's idle time
+ * show their last seconds with "Mehr Zeit", which starts them again, as often as wanted.
  * Everything from the server is written with textContent. No inline scripts or styles (CSP).
  * Plain ES2019.
  */
@@ -66,6 +73,7 @@
     codeLength: Math.max(1, Number(body.getAttribute("data-code-length")) || 6),
     // A scanner types its keys at most this far apart; a person never six keys in a row.
     scanGapMs: setting("scan_gap_ms", 50, 10, 500),
+    speechUrl: body.getAttribute("data-speech") || "",
   };
   var DISTRICT_EXTRA_SECONDS = 15; // time to read and answer the question
 
@@ -123,6 +131,18 @@
     checkinCancel: $("checkin-cancel"),
     checkinSubmit: $("checkin-submit"),
     checkinSubmitText: $("checkin-submit-text"),
+    checkinIdle: $("checkin-idle"),
+    checkinIdleText: $("checkin-idle-text"),
+    checkinMoreTime: $("checkin-more-time"),
+    ticketMoreTime: $("ticket-more-time"),
+    readAloud: $("read-aloud"),
+    readAloudText: $("read-aloud-text"),
+    speechVolume: $("speech-volume"),
+    speechQuieter: $("speech-quieter"),
+    speechLouder: $("speech-louder"),
+    speechLevel: $("speech-level"),
+    speechFailed: $("speech-failed"),
+    speechAudio: $("speech-audio"),
   };
 
   // --- state --------------------------------------------------------------------------------
@@ -153,6 +173,7 @@
     offline: 0,
     checkin: 0,
     checkinPending: 0,
+    speechFailed: 0,
   };
   var cards = {}; // service id -> card elements
 
@@ -274,6 +295,7 @@
 
   function setLanguage(lang) {
     if (languages.indexOf(lang) < 0 || lang === state.lang || !state.dicts[lang]) return;
+    stopReading(); // its words were in the other language
     state.lang = lang;
     applyLanguage();
   }
@@ -302,23 +324,19 @@
     if (state.ticket) renderTicket();
     renderMessage();
     renderCheckin();
+    renderSpeech();
   }
 
-  function renderLanguageButtons() {
-    el.langButtons.textContent = "";
-    languages.forEach(function (code) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "k-lang-button";
-      button.setAttribute("data-lang", code);
-      button.setAttribute("lang", langOf(code));
-      button.setAttribute("aria-pressed", code === state.lang ? "true" : "false");
-      button.textContent = lookup(code, "_name") || code.toUpperCase();
-      button.addEventListener("click", function () {
-        setLanguage(code);
-      });
-      el.langButtons.appendChild(button);
-    });
+  /** The language buttons are in the markup (each with its flag, own name, lang and dir). */
+  function wireLanguageButtons() {
+    var buttons = el.langButtons.querySelectorAll("button[data-lang]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener("click", onLanguageTap);
+    }
+  }
+
+  function onLanguageTap(event) {
+    setLanguage(event.currentTarget.getAttribute("data-lang"));
   }
 
   // --- services -----------------------------------------------------------------------------
@@ -443,6 +461,7 @@
   }
 
   function showScreen() {
+    var before = el.app.getAttribute("data-screen");
     var screen = state.ticket
       ? "ticket"
       : state.checkin.open
@@ -455,6 +474,7 @@
     el.ticket.hidden = screen !== "ticket";
     if (el.checkin) el.checkin.hidden = screen !== "checkin";
     el.app.setAttribute("data-screen", screen);
+    if (screen !== before) stopReading(); // what it read is gone
     fitLayout();
   }
 
@@ -781,7 +801,8 @@
     bar.style.transform = "scaleX(0)";
     window.clearInterval(timers.countdown);
     timers.countdown = window.setInterval(function () {
-      if (Date.now() >= countdownEndsAt) backToStart();
+      // Not in the middle of reading aloud: its end starts the countdown again.
+      if (Date.now() >= countdownEndsAt && !speech.reading) backToStart();
       else renderCountdown();
     }, 250);
     renderCountdown();
@@ -802,7 +823,14 @@
     state.guardUntil = Date.now() + AFTER_RETURN_GUARD_MS;
     if (state.lang !== defaultLang) setLanguage(defaultLang); // the next visitor starts fresh
     resetModes();
+    resetSpeech();
     showScreen();
+  }
+
+  /** "Mehr Zeit" on the confirmation: the full time again, as often as the visitor wants. */
+  function onTicketMoreTime() {
+    state.lastTouch = Date.now();
+    if (state.ticket) startCountdown();
   }
 
   // --- display modes: high contrast, large text ------------------------------------------------
@@ -833,6 +861,247 @@
   function resetModes() {
     setMode("contrast", false);
     setMode("large", false);
+  }
+
+  // --- reading aloud ("Vorlesen") ------------------------------------------------------------
+  // The server's voice (GET <body data-speech>, espeak-ng as on the wall display): the page
+  // names the texts on the screen by their keys and the figures in them, the server composes
+  // the words (kiosk/__init__.py). For the current visitor only, like the display modes: the
+  // reading stops and the volume is reset when the kiosk starts over.
+  var VOLUME_DEFAULT = 0.75;
+  var VOLUME_STEP = 0.25;
+  var VOLUME_MIN = 0.25;
+  var SPEECH_FAILED_SECONDS = 10;
+  var TICKET_NUMBER = /^[A-Z]{1,3}\d{1,5}$/;
+  var HHMM = /^\d{2}:\d{2}$/;
+  var speech = {
+    reading: false, // from the tap until the end (also while the sound is on its way)
+    attempt: null, // the current request: an answer to an earlier one is dropped
+    controller: null,
+    blobUrl: "",
+    failed: false,
+    volume: VOLUME_DEFAULT,
+  };
+
+  function isCount(value) {
+    return typeof value === "number" && isFinite(value) && value >= 0;
+  }
+
+  /** What the screen shows, as {say: [text keys and the server's items], values: {…}}. */
+  function spokenScreen() {
+    var say = [];
+    var values = {};
+    var screen = el.app.getAttribute("data-screen");
+    if (screen === "ticket" && state.ticket) {
+      var ticket = state.ticket.data;
+      say.push("your_number");
+      if (TICKET_NUMBER.test(String(ticket.number))) {
+        say.push("number");
+        values.number = ticket.number;
+      }
+      if (findService(String(ticket.service))) {
+        say.push("service");
+        values.service = String(ticket.service);
+      }
+      var appointment = appointmentOf(ticket);
+      if (appointment && HHMM.test(appointment.slot)) {
+        say.push(appointment.late ? "appointment_late" : "appointment_slot");
+        values.time = appointment.slot;
+      }
+      if (el.ticketAgain && !el.ticketAgain.hidden) say.push("appointment_again");
+      if (!el.ticketAhead.parentNode.hidden && isCount(ticket.people_ahead)) {
+        say.push("ahead_label", "ahead");
+        values.n = Math.round(ticket.people_ahead);
+      }
+      if (!el.ticketWait.parentNode.hidden && isCount(ticket.estimated_wait_min)) {
+        say.push("wait_label", "wait_time");
+        values.min = Math.round(ticket.estimated_wait_min);
+      }
+      if (!el.print.hidden) {
+        say.push(ticket.print === "queued" ? "printing" : "printer_unavailable");
+      }
+      say.push("watch_display");
+      if (el.district && !el.district.hidden && !el.districtButtons.hidden) {
+        say.push("district_question");
+      }
+      return { say: say, values: values };
+    }
+    if (screen === "checkin") {
+      say.push("checkin_title", "checkin_hint", "checkin_code_note");
+      var message = state.checkin.message;
+      var given = (message && message.values) || {};
+      if (message && message.key === "checkin_too_early") {
+        if (HHMM.test(given.slot) && HHMM.test(given.time)) {
+          say.push(message.key);
+          values.slot = given.slot;
+          values.time = given.time;
+        }
+      } else if (message && message.key === "checkin_wrong_day") {
+        if (/^\d{4}-\d{2}-\d{2}$/.test(String(given.day))) {
+          say.push(message.key);
+          values.day = given.day;
+        }
+      } else if (message) {
+        say.push(message.key);
+      }
+    } else if (screen === "closed") {
+      var opensAt = state.venue && state.venue.opens_at;
+      say.push("closed_title");
+      if (HHMM.test(String(opensAt))) {
+        say.push("closed_opens");
+        values.time = opensAt;
+      } else {
+        say.push("closed_later");
+      }
+      say.push("closed_thanks");
+    } else {
+      say.push("choose", "choose_hint");
+      if (state.message) say.push(state.message.key);
+      var ids = state.services
+        .map(function (s) {
+          return String(s.id);
+        })
+        .filter(function (id) {
+          return /^\d{1,9}$/.test(id);
+        })
+        .slice(0, 30);
+      if (ids.length) {
+        say.push("services");
+        values.services = ids.join(",");
+      } else if (state.loaded) {
+        say.push("no_services");
+      }
+      if (checkinOffered()) say.push("appointment_button", "appointment_button_hint");
+    }
+    if (languages.length > 1) say.push("languages_label");
+    return { say: say, values: values };
+  }
+
+  function startReading() {
+    stopReading();
+    var spoken = spokenScreen();
+    if (!config.speechUrl || !spoken.say.length) return;
+    var query = new URLSearchParams();
+    query.set("language", state.lang);
+    query.set("say", spoken.say.join(","));
+    Object.keys(spoken.values).forEach(function (name) {
+      query.set(name, String(spoken.values[name]));
+    });
+    var attempt = {};
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    speech.attempt = attempt;
+    speech.controller = controller;
+    speech.reading = true;
+    speech.failed = false;
+    window.clearTimeout(timers.speechFailed);
+    renderSpeech();
+    fetch(config.speechUrl + "?" + query.toString(), {
+      cache: "no-store",
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.blob();
+      })
+      .then(function (blob) {
+        if (speech.attempt !== attempt) return undefined;
+        speech.blobUrl = URL.createObjectURL(blob);
+        el.speechAudio.src = speech.blobUrl;
+        el.speechAudio.volume = speech.volume;
+        return el.speechAudio.play();
+      })
+      .catch(function (err) {
+        if (speech.attempt !== attempt) return; // stopped meanwhile
+        if (window.console) window.console.warn("kiosk: reading aloud failed", err);
+        speechFailed();
+      });
+  }
+
+  /** Stops reading (if it does); true if it did. */
+  function stopReading() {
+    if (!speech.reading && !speech.blobUrl) return false;
+    var was = speech.reading;
+    speech.attempt = null;
+    if (speech.controller) speech.controller.abort();
+    speech.controller = null;
+    el.speechAudio.pause();
+    el.speechAudio.removeAttribute("src");
+    el.speechAudio.load(); // lets go of the sound
+    if (speech.blobUrl) URL.revokeObjectURL(speech.blobUrl);
+    speech.blobUrl = "";
+    speech.reading = false;
+    renderSpeech();
+    return was;
+  }
+
+  function speechFailed() {
+    stopReading();
+    speech.failed = true;
+    renderSpeech();
+    window.clearTimeout(timers.speechFailed);
+    timers.speechFailed = window.setTimeout(function () {
+      speech.failed = false;
+      renderSpeech();
+    }, SPEECH_FAILED_SECONDS * 1000);
+  }
+
+  /** Listening is being there: the screen's time starts again (the countdown, the check-in). */
+  function afterReading() {
+    state.lastTouch = Date.now();
+    if (state.ticket) startCountdown();
+    if (state.checkin.open && !state.checkin.busy) armCheckinTimer();
+  }
+
+  function onReadTap() {
+    if (!stopReading()) startReading();
+    afterReading();
+  }
+
+  function onReadingEnded() {
+    stopReading();
+    afterReading();
+  }
+
+  function changeVolume(step) {
+    var next = Math.round((speech.volume + step) * 100) / 100;
+    speech.volume = Math.min(1, Math.max(VOLUME_MIN, next));
+    el.speechAudio.volume = speech.volume;
+    state.lastTouch = Date.now();
+    renderSpeech();
+  }
+
+  function resetSpeech() {
+    stopReading();
+    window.clearTimeout(timers.speechFailed);
+    speech.failed = false;
+    speech.volume = VOLUME_DEFAULT;
+    el.speechAudio.volume = VOLUME_DEFAULT;
+    renderSpeech();
+  }
+
+  /** The button's words, the volume controls (while reading) and a failure in words. */
+  function renderSpeech() {
+    if (!el.readAloud) return;
+    setText(el.readAloudText, t(speech.reading ? "read_aloud_stop" : "read_aloud"));
+    el.readAloud.classList.toggle("is-reading", speech.reading);
+    el.speechLevel.setAttribute("data-level", String(Math.round(speech.volume / VOLUME_STEP)));
+    el.speechQuieter.setAttribute("aria-disabled", speech.volume <= VOLUME_MIN ? "true" : "false");
+    el.speechLouder.setAttribute("aria-disabled", speech.volume >= 1 ? "true" : "false");
+    var changed = false;
+    if (el.speechVolume.hidden === speech.reading) {
+      if (!speech.reading && el.speechVolume.contains(document.activeElement)) {
+        el.readAloud.focus({ preventScroll: true }); // its buttons go: the focus stays near
+      }
+      el.speechVolume.hidden = !speech.reading;
+      changed = true;
+    }
+    var failed = speech.failed ? t("read_aloud_failed") || "" : "";
+    if (el.speechFailed.textContent !== failed) {
+      el.speechFailed.textContent = failed;
+      changed = true;
+    }
+    if (changed) fitLayout(); // the footer grew or shrank
   }
 
   // --- the optional district question --------------------------------------------------------
@@ -874,6 +1143,7 @@
   // code within milliseconds and presses Enter. Such a burst checks in at once from the start or
   // the check-in screen; slower typing is a person's. Nothing else takes keys from anyone.
   var CHECKIN_IDLE_SECONDS = 60; // an entry nobody finishes goes back to the start
+  var CHECKIN_WARN_SECONDS = 20; // the last seconds are shown, with "Mehr Zeit" (WCAG 2.2.1)
   var SCAN_END_MS = 300; // the scanner's Enter (or Tab) after its last key
   var SCAN_MAX = 200;
   var FINAL_STATUSES = { done: 1, no_show: 1, cancelled: 1 };
@@ -920,13 +1190,14 @@
 
   function resetCheckin(open) {
     var c = state.checkin;
-    window.clearTimeout(timers.checkin);
+    window.clearInterval(timers.checkin);
     window.clearTimeout(timers.checkinPending);
     c.open = open;
     c.code = "";
     c.busy = false;
     c.pending = false;
     c.message = null;
+    renderCheckinIdle(null);
   }
 
   function openCheckin() {
@@ -957,15 +1228,49 @@
     if (el.appointmentOpen && !el.start.hidden) el.appointmentOpen.focus({ preventScroll: true });
   }
 
-  /** Nobody typing: back to the start after a while; a result is up as long as a ticket is. */
+  /** Nobody typing: back to the start after a while; a result is up as long as a ticket is.
+   * Any key, any touch on the screen and "Mehr Zeit" start the time again. */
+  var checkinEndsAt = 0;
+
   function armCheckinTimer() {
-    window.clearTimeout(timers.checkin);
+    window.clearInterval(timers.checkin);
     var c = state.checkin;
-    if (!c.open || c.busy) return;
+    if (!c.open || c.busy) {
+      renderCheckinIdle(null);
+      return;
+    }
     var seconds = c.message
       ? config.confirmSeconds
       : Math.min(CHECKIN_IDLE_SECONDS, config.idleSeconds);
-    timers.checkin = window.setTimeout(closeCheckin, seconds * 1000);
+    checkinEndsAt = Date.now() + seconds * 1000;
+    timers.checkin = window.setInterval(checkinTick, 250);
+    checkinTick();
+  }
+
+  function checkinTick() {
+    var left = Math.max(0, Math.ceil((checkinEndsAt - Date.now()) / 1000));
+    if (left === 0 && !speech.reading) closeCheckin();
+    else renderCheckinIdle(left);
+  }
+
+  /** The countdown and "Mehr Zeit" in the last seconds (null: hidden). */
+  function renderCheckinIdle(left) {
+    if (!el.checkinIdle) return;
+    var c = state.checkin;
+    var show = typeof left === "number" && c.open && !c.busy && left <= CHECKIN_WARN_SECONDS;
+    if (show) setText(el.checkinIdleText, t("back_in", { s: formatNumber(left) }));
+    if (el.checkinIdle.hidden === !show) return; // shown or hidden already
+    if (!show && el.checkinIdle.contains(document.activeElement) && c.open) {
+      el.checkinTitle.focus({ preventScroll: true }); // the button goes: the focus stays near
+    }
+    el.checkinIdle.hidden = !show;
+    if (show) setText(el.checkinLive, el.checkinIdleText.textContent); // said once, not each second
+    fitLayout();
+  }
+
+  function onCheckinMoreTime() {
+    state.lastTouch = Date.now();
+    armCheckinTimer();
   }
 
   function typeKey(key) {
@@ -1001,7 +1306,8 @@
     c.message = null;
     state.locked = true;
     el.app.classList.add("is-locked");
-    window.clearTimeout(timers.checkin);
+    window.clearInterval(timers.checkin);
+    renderCheckinIdle(null);
     window.clearTimeout(timers.checkinPending);
     timers.checkinPending = window.setTimeout(function () {
       if (!c.busy) return;
@@ -1261,6 +1567,20 @@
 
   // --- wiring -------------------------------------------------------------------------------
   el.done.addEventListener("click", backToStart);
+  if (el.ticketMoreTime) el.ticketMoreTime.addEventListener("click", onTicketMoreTime);
+  if (el.readAloud) {
+    el.readAloud.addEventListener("click", onReadTap);
+    el.speechQuieter.addEventListener("click", function () {
+      changeVolume(-VOLUME_STEP);
+    });
+    el.speechLouder.addEventListener("click", function () {
+      changeVolume(VOLUME_STEP);
+    });
+    el.speechAudio.addEventListener("ended", onReadingEnded);
+    el.speechAudio.addEventListener("error", function () {
+      if (speech.reading && speech.blobUrl) speechFailed();
+    });
+  }
   Object.keys(MODES).forEach(function (name) {
     var button = modeButton(name);
     if (!button) return;
@@ -1276,6 +1596,7 @@
     });
     el.checkinDelete.addEventListener("click", deleteKey);
     el.checkinCancel.addEventListener("click", closeCheckin);
+    el.checkinMoreTime.addEventListener("click", onCheckinMoreTime);
     el.checkinSubmit.addEventListener("click", function () {
       submitCheckin();
     });
@@ -1302,21 +1623,22 @@
   document.addEventListener("dragstart", function (event) {
     event.preventDefault();
   });
-  document.addEventListener(
-    "pointerdown",
-    function () {
-      state.lastTouch = Date.now();
-    },
-    true
-  );
+  // Somebody is there: every touch and every key gives the check-in screen its full time again.
+  function onActivity() {
+    state.lastTouch = Date.now();
+    if (state.checkin.open && !state.checkin.busy) armCheckinTimer();
+  }
+  document.addEventListener("pointerdown", onActivity, true);
+  window.addEventListener("keydown", onActivity, true);
 
   // Back to the default language and display when a visitor walked away from the start screen.
   window.setInterval(function () {
-    if (state.ticket || state.checkin.open) return;
-    if (state.lang === defaultLang && !anyModeOn()) return;
+    if (state.ticket || state.checkin.open || speech.reading) return;
+    if (state.lang === defaultLang && !anyModeOn() && speech.volume === VOLUME_DEFAULT) return;
     if (Date.now() - state.lastTouch > config.idleSeconds * 1000) {
       setLanguage(defaultLang);
       resetModes();
+      resetSpeech();
     }
   }, 5000);
 
@@ -1327,7 +1649,7 @@
     });
   }
 
-  renderLanguageButtons();
+  wireLanguageButtons();
   applyLanguage();
   refreshServices();
   connect();

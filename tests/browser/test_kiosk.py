@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.checks import colours_meet_wcag_aa
 from tests.browser.conftest import LANDSCAPE, PORTRAIT
+from wartemarke.i18n import KIOSK_LANGUAGES, LANGUAGES
 
 VENUE = "Pop-Up-Bürgerbüro im Museum Kunstpalast"
 SITE = f"""
@@ -196,15 +197,17 @@ def test_tap_shows_the_number_big(kiosk_server, open_page, output_dir, guard):
 
 
 def touch_targets_are_big(page) -> None:
-    """Every control ≥ 90 CSS px high (15 mm); the language switch in the lower half, the
-    services mostly below the top third (reachable from a wheelchair)."""
+    """Every control ≥ 90 CSS px high (15 mm), the footer's language tiles and modes ≥ 56 px;
+    those in the lower half, the services mostly below the top third (reachable from a
+    wheelchair)."""
     height = page.viewport_size["height"]
     services = page.locator(READY).all()
     for button in page.locator("button:visible").all():
         box = button.bounding_box()
-        assert box["height"] >= 90, (button.inner_text(), box)
-    for button in page.locator(".k-lang-button").all():
-        assert button.bounding_box()["y"] > height / 2
+        in_footer = button.evaluate("b => Boolean(b.closest('.k-footer'))")
+        assert box["height"] >= (56 if in_footer else 90), (button.inner_text(), box)
+        if in_footer:
+            assert box["width"] >= 56 and box["y"] > height / 2, (button.inner_text(), box)
     centres = [b["y"] + b["height"] / 2 for b in map(lambda s: s.bounding_box(), services)]
     below = [c for c in centres if c > height / 3]
     assert len(below) >= len(centres) / 2, centres  # mostly below the top third
@@ -274,6 +277,10 @@ def test_language_switch(kiosk_server, open_page, output_dir):
     page = open_page(kiosk(server, confirm_seconds=2), ready=READY)
     html = page.locator("html")
     english = page.locator(".k-lang-button[data-lang=en]")
+    # Every language of the site (by default all of them), each by its own name.
+    expect(page.locator(".k-lang-button")).to_have_text(
+        [LANGUAGES[code].name for code in KIOSK_LANGUAGES]
+    )
     expect(english).to_have_text("English")
     expect(english).to_have_attribute("aria-pressed", "false")
 
@@ -433,7 +440,7 @@ def test_closed_screen_outside_opening_hours(make_server, open_page, output_dir)
     expect(page.locator("#closed-title")).to_have_text("Das Pop-Up-Bürgerbüro ist geschlossen")
     expect(page.locator("#closed-opens")).to_have_text(expected)
     expect(page.locator("#screen-start")).to_be_hidden()
-    expect(page.locator(".k-lang-button")).to_have_count(3)  # still readable in English
+    expect(page.locator(".k-lang-button")).to_have_count(10)  # still readable in English
     page.screenshot(path=output_dir / "kiosk-closed.png")
     page.locator(".k-lang-button[data-lang=en]").tap()
     expect(page.locator("#closed-title")).to_have_text("The Pop-Up Citizens' Office is closed")

@@ -19,6 +19,8 @@ from tests.browser.checks import colours_meet_wcag_aa
 from tests.browser.conftest import LANDSCAPE, PORTRAIT
 from wartemarke.clock import write_clock_file
 from wartemarke.domain.appointments import CODE_ALPHABET
+from wartemarke.i18n import fill, texts
+from wartemarke.kiosk.texts import TEXTS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY, TOMORROW = "2027-03-30", "2027-03-31"
@@ -390,6 +392,11 @@ def test_late_visitor_gets_a_walk_in_number(venue, open_page, output_dir):
 
 
 def test_english_in_landscape(venue, open_page, output_dir):
+    # The translators' current wording (wartemarke/translations/en); English, not German.
+    en, de = texts(TEXTS, "en"), texts(TEXTS, "de")
+    assert not [
+        k for k in ("checkin_hint", "checkin_unknown", "appointment_slot") if en[k] == de[k]
+    ]
     venue.book("09:20", "K7P3QX")
     venue.book("09:00", "W6Y2DE", day=TOMORROW)
     page = open_page(venue.kiosk(), viewport=LANDSCAPE, ready=START)
@@ -398,13 +405,11 @@ def test_english_in_landscape(venue, open_page, output_dir):
     expect(button).to_contain_text("I have an appointment")
     page.screenshot(path=output_dir / "kiosk-checkin-english-start.png")
     button.tap()
-    expect(page.locator("#checkin-title")).to_have_text("Check in for your appointment")
-    expect(page.locator(CHECKIN)).to_contain_text(
-        "Enter your booking code or hold the QR code of your confirmation to the scanner."
-    )
-    expect(page.get_by_role("button", name="Delete")).to_be_visible()
-    expect(page.get_by_role("button", name="Cancel")).to_be_visible()
-    expect(page.locator("#checkin-submit")).to_have_text("Check in")
+    expect(page.locator("#checkin-title")).to_have_text(en["checkin_title"])
+    expect(page.locator(CHECKIN)).to_contain_text(en["checkin_hint"])
+    expect(page.get_by_role("button", name=en["checkin_delete"])).to_be_visible()
+    expect(page.get_by_role("button", name=en["checkin_cancel"])).to_be_visible()
+    expect(page.locator("#checkin-submit")).to_have_text(en["checkin_submit"])
     keypad_is_big(page)
     # Keypad to the right of the code in landscape.
     key = page.locator(".k-key").first.bounding_box()
@@ -412,25 +417,19 @@ def test_english_in_landscape(venue, open_page, output_dir):
 
     tap_code(page, "ZZZZZZ")
     page.locator("#checkin-submit").tap()
-    expect(page.locator(MESSAGE)).to_have_text(
-        "We do not know this booking code. Please check what you entered."
-    )
+    expect(page.locator(MESSAGE)).to_have_text(en["checkin_unknown"])
     colours_meet_wcag_aa(page)
     page.screenshot(path=output_dir / "kiosk-checkin-english-landscape.png")
     scan(page, "W6Y2DE")
-    expect(page.locator(MESSAGE)).to_have_text(
-        "Your appointment is on 31 March 2027. Please come back on that day."
-    )
+    expect(page.locator(MESSAGE)).to_have_text(fill(en["checkin_wrong_day"], date="31 March 2027"))
 
     with page.expect_request(lambda r: r.url.endswith("/api/checkin")) as sent:
         scan(page, "K7P3QX")
     assert json.loads(sent.value.post_data)["lang"] == "en"
     expect(page.locator(NUMBER)).to_have_text("T001")
-    expect(page.locator("#ticket-label")).to_have_text("Your number")
+    expect(page.locator("#ticket-label")).to_have_text(en["your_number"])
     expect(page.locator("#ticket-service")).to_have_text("ID card")
-    expect(page.locator(SLOT_LINE)).to_have_text(
-        "Your appointment: 09:20 – you will be called at your time"
-    )
+    expect(page.locator(SLOT_LINE)).to_have_text(fill(en["appointment_slot"], time="09:20"))
     done = page.locator("#ticket-done").bounding_box()
     assert done["y"] + done["height"] <= LANDSCAPE["height"]
     page.wait_for_function("() => document.getElementById('ticket-qr').naturalWidth > 0")

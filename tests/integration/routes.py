@@ -29,6 +29,7 @@ PUBLIC = {
     ("/display/", "GET"): "the wall display",
     ("/display/join.svg", "GET"): "the wall's QR code to /join",
     ("/display/announce.wav", "GET"): "spoken calls for the wall display",
+    ("/kiosk/speech.wav", "GET"): "the kiosk's screen read aloud, from its own texts only",
     ("/t/<token>", "GET"): "a visitor's status page, guarded by the unguessable token",
     ("/counter/", "GET"): "the clerk's page; its data needs a login",
     ("/admin/", "GET"): "the admin page shell; its data needs an admin login",
@@ -224,6 +225,14 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("/api/stats.xlsx", "GET"): {"from": "2030-01-01", "to": "2030-01-02", "event": "1"},
     ("/api/admin/appointments", "GET"): {"day": "2030-01-07"},
     ("/display/announce.wav", "GET"): {"number": "A017", "counter": "1", "lang": "de"},
+    ("/kiosk/speech.wav", "GET"): {
+        "language": "tr",
+        "say": "choose,services,your_number,number,ahead,wait_time",
+        "services": "1,2",
+        "number": "A017",
+        "n": "3",
+        "min": "75",
+    },
     ("/admin/report", "GET"): {"from": "2030-01-01", "to": "2030-01-02", "event": "1"},
     ("/admin/stats/chart/<name>.svg", "GET"): {"from": "2030-01-01", "to": "2030-01-02"},
 }
