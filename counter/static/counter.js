@@ -229,54 +229,24 @@
   var live = null;
 
   // --- texts --------------------------------------------------------------------------------
-  function lookup(lang, key) {
-    var dict = state.dicts[lang];
-    return dict && Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : undefined;
-  }
-
-  function raw(key) {
-    var value = lookup(state.lang, key);
-    if (value === undefined) value = lookup(languages[0], key);
-    return value;
-  }
-
-  function locale() {
-    return raw("_locale") || state.lang;
-  }
-
-  function formatNumber(n, digits) {
-    try {
-      return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits || 0 }).format(n);
-    } catch (err) {
-      return String(n);
-    }
-  }
-
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && values[name] !== undefined ? String(values[name]) : all;
-    });
-  }
+  // The chosen language, then the first (wartemarke/static/js/texts.js).
+  var tx = Wartemarke.texts(function () {
+    return [state.dicts[state.lang], state.dicts[languages[0]]];
+  });
+  var raw = tx.raw;
+  var locale = tx.locale;
+  var formatNumber = tx.number;
 
   /** The text for key in the current language ("" until a language file arrived). */
   function t(key, values) {
-    var value = raw(key);
-    if (value === undefined || typeof value === "object") return "";
-    return fill(value, values);
+    var text = tx.t(key, values);
+    return text === undefined ? "" : text;
   }
 
   /** A text with plural forms {"zero"?, "one", "other"} by Intl.PluralRules. */
   function plural(key, n, values) {
-    var forms = raw(key);
-    if (!forms || typeof forms !== "object") return "";
-    var form = "other";
-    try {
-      form = new Intl.PluralRules(locale()).select(n);
-    } catch (err) {
-      form = n === 1 ? "one" : "other";
-    }
-    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other || "";
-    return fill(text, Object.assign({ n: formatNumber(n) }, values || {}));
+    var text = tx.plural(key, n, values);
+    return text === undefined ? "" : text;
   }
 
   function keyOf(action) {

@@ -60,42 +60,25 @@
   var firstLang = languages[0] || "de"; // shown big
   var primary = dicts[firstLang] || {};
 
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && values[name] !== undefined ? String(values[name]) : all;
-    });
-  }
+  var tx = Wartemarke.texts(function () {
+    return [primary];
+  });
+  var formatNumber = tx.number;
 
   function locale(dict) {
     return (dict && dict._locale) || "de-DE";
   }
 
-  function formatNumber(n) {
-    try {
-      return new Intl.NumberFormat(locale(primary)).format(n);
-    } catch (err) {
-      return String(n);
-    }
-  }
-
   /** A text in the first language ("" when the page has none for key). */
   function t(key, values) {
-    var text = primary[key];
-    return typeof text === "string" ? fill(text, values) : "";
+    var text = tx.t(key, values);
+    return text === undefined ? "" : text;
   }
 
   /** A text with plural forms in the first language: {"zero"?, "one", "few", …, "other"}. */
   function plural(key, n) {
-    var forms = primary[key];
-    if (!forms || typeof forms !== "object") return String(n);
-    var form = "other";
-    try {
-      form = new Intl.PluralRules(locale(primary)).select(n);
-    } catch (err) {
-      form = n === 1 ? "one" : "other";
-    }
-    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other;
-    return text === undefined ? String(n) : fill(text, { n: formatNumber(n) });
+    var text = tx.plural(key, n);
+    return text === undefined ? String(n) : text;
   }
 
   // --- configuration ------------------------------------------------------------------------

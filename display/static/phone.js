@@ -121,39 +121,13 @@
     }
   }
 
-  function raw(key) {
-    var texts = state.texts;
-    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : undefined;
-  }
-
-  function locale() {
-    return raw("_locale") || document.documentElement.lang || "de";
-  }
-
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && values[name] !== undefined ? String(values[name]) : all;
-    });
-  }
-
-  function t(key, values) {
-    var value = raw(key);
-    if (value === undefined || typeof value === "object") return undefined;
-    return fill(value, values);
-  }
-
-  function plural(key, n) {
-    var forms = raw(key);
-    if (!forms || typeof forms !== "object") return undefined;
-    var form = "other";
-    try {
-      form = new Intl.PluralRules(locale()).select(n);
-    } catch (err) {
-      form = n === 1 ? "one" : "other";
-    }
-    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other;
-    return text === undefined ? undefined : fill(text, { n: n });
-  }
+  var tx = Wartemarke.texts(function () {
+    return [state.texts];
+  });
+  var raw = tx.raw;
+  var t = tx.t;
+  var plural = tx.plural;
+  var locale = tx.locale;
 
   function setText(node, text) {
     if (text !== undefined && node.textContent !== text) node.textContent = text;

@@ -211,55 +211,20 @@
     return dict && Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : undefined;
   }
 
-  function raw(key) {
-    var value = lookup(state.lang, key);
-    if (value === undefined) value = lookup(languages[0], key);
-    return value;
-  }
+  // The visitor's language, then the kiosk's first (wartemarke/static/js/texts.js).
+  var tx = Wartemarke.texts(function () {
+    return [state.dicts[state.lang], state.dicts[languages[0]]];
+  });
+  var raw = tx.raw;
+  var locale = tx.locale;
+  var formatNumber = tx.number;
+  var t = tx.t;
+  var plural = tx.plural;
 
   /** The language the page and the server see: Leichte Sprache ("de-ls") is German. */
   function langOf(code) {
     var value = lookup(code, "_lang");
     return typeof value === "string" && value ? value : code;
-  }
-
-  function locale() {
-    return raw("_locale") || state.lang;
-  }
-
-  function formatNumber(n) {
-    try {
-      return new Intl.NumberFormat(locale()).format(n);
-    } catch (err) {
-      return String(n);
-    }
-  }
-
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (all, name) {
-      return values && values[name] !== undefined ? String(values[name]) : all;
-    });
-  }
-
-  /** The text for key in the current language; undefined if no language has it. */
-  function t(key, values) {
-    var value = raw(key);
-    if (value === undefined || typeof value === "object") return undefined;
-    return fill(value, values);
-  }
-
-  /** A text with plural forms: {"zero"?, "one", "few", "many", "other"} by Intl.PluralRules. */
-  function plural(key, n) {
-    var forms = raw(key);
-    if (!forms || typeof forms !== "object") return undefined;
-    var form = "other";
-    try {
-      form = new Intl.PluralRules(locale()).select(n);
-    } catch (err) {
-      form = n === 1 ? "one" : "other";
-    }
-    var text = n === 0 && forms.zero ? forms.zero : forms[form] || forms.other;
-    return text === undefined ? undefined : fill(text, { n: formatNumber(n) });
   }
 
   function setText(node, text) {
