@@ -132,7 +132,7 @@ def tap_code(page, code: str) -> None:
 
 
 SCAN_GAP_MS = 250
-HUMAN_DELAY_MS = 600  # a person types slower than the scan gap
+HUMAN_DELAY_MS = 400  # a person types slower than the scan gap
 
 
 def scan(page, text: str) -> None:
