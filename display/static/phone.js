@@ -161,6 +161,7 @@
       return new Intl.DateTimeFormat(locale(), {
         hour: "2-digit",
         minute: "2-digit",
+        hourCycle: "h23", // as the ticket and the wall display show times, in every language
         timeZone: config.timezone,
       }).format(date);
     } catch (err) {
