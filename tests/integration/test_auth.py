@@ -114,7 +114,7 @@ def test_by_default_an_integration_is_never_refused(make_server):
     session = requests.Session()
     codes = {
         session.post(server.url + "/api/tickets", json={"service": 1 + i % 3}).status_code
-        for i in range(650)
+        for i in range(250)  # more than any sensible per-minute limit would let through
     }
     assert codes == {201}
 

@@ -1,13 +1,13 @@
 """A scripted pop-up day against the real server, and the same figures after export/import.
 
 The server's clock is a file the test moves (``WARTEMARKE_CLOCK_FILE``), a minute at a time, so
-every timestamp is known. A seeded generator plays a day of about 300 tickets at four counters
+every timestamp is known. A seeded generator plays a day of about 150 tickets at four counters
 after the project's load model of a pop-up day (``LOAD-MODEL.md``): arrivals by hour from 9:00
 20/12/15/17/15/12/9 % with a queue at opening, the service mix (ID card and passport 35 % each,
 registration and the rest 30 %), triangular service times (ID card and passport 10/15/30 min,
-registration 5/10/20 min: here scaled to 30 %, as this day has five times the load model's
-visitors), 12 % no-shows (called, recalled twice, then marked), 1.15 cases per visitor, a few
-cancellations, transfers and returns to the queue, two visitors served without a ticket, one
+registration 5/10/20 min: here scaled to 60 %, as this day has two and a half times the load
+model's visitors), 12 % no-shows (called, recalled twice, then marked), 1.15 cases per visitor, a
+few cancellations, transfers and returns to the queue, two visitors served without a ticket, one
 priority ticket, a clerk's break, the visitors' ratings and districts, and refusals before
 opening, after closing and when the wait would run past the closing cut-off.
 
@@ -44,11 +44,11 @@ SEED = 20260330
 DAY = date(2026, 3, 30)
 TZ = ZoneInfo("Europe/Berlin")
 OPENS, CLOSES, MARGIN = 9 * 60, 16 * 60, 15  # minutes of the day, local time
-TICKETS = 300
+TICKETS = 150
 HOURLY_SHARE = (20, 12, 15, 17, 15, 12, 9)  # % of the day's walk-ins by hour from 9:00
 AT_OPENING = 15  # waiting at the door at 9:00
 MIX = {1: 35, 2: 35, 3: 30}  # ID card, passport, registration and the rest
-SCALE = 0.3
+SCALE = 0.6
 SERVICE_TIME = {1: (10, 15, 30), 2: (10, 15, 30), 3: (5, 10, 20)}  # min / mode / max
 NO_SHOW, START_SHARE, EXTRA_CASE, FEEDBACK = 0.12, 0.7, 0.15, 0.25
 CANCEL, TRANSFER, REQUEUE = 10 / TICKETS, 8 / TICKETS, 2 / TICKETS
@@ -595,10 +595,12 @@ def test_a_scripted_pop_up_day(make_server, tmp_path):
     record = day.record
     issued = sum(1 for ev in record.events if ev.kind == "issued")
     full = [ev.minute for ev in record.events if ev.data and ev.data["availability"] == "full"]
-    assert 280 <= issued <= 305 and all(m >= 15 * 60 for m in full), (issued, full)
+    assert TICKETS - 20 <= issued <= TICKETS + 5 and all(m >= 15 * 60 for m in full), (issued, full)
     kinds = Tally(ev.kind for ev in record.events)
     assert kinds["transferred"] >= 2 and kinds["requeued"] >= 1 and kinds["cancelled"] >= 2
-    assert kinds["no_show"] >= 20 and len(record.cases) >= 20 and len(record.answers) >= 40
+    # enough of each that the statistics of each are really exercised
+    assert kinds["no_show"] >= TICKETS // 15 and len(record.cases) >= TICKETS // 15
+    assert len(record.answers) >= TICKETS // 8
 
     names = {1: "Personalausweis", 2: "Reisepass", 3: "Meldeangelegenheiten"}
     want = expected(record, names, {c: f"Schalter {c}" for c in COUNTERS})
