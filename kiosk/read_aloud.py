@@ -124,8 +124,7 @@ def _fills(values: dict[str, str], code: str) -> dict[str, str]:
             day = date.fromisoformat(values["day"])
         except ValueError:
             raise Unspeakable("day is not a date") from None
-        locale = i18n.LANGUAGES[code].babel_locale.split("@")[0]
-        fills["date"] = format_date(day, format="long", locale=locale)
+        fills["date"] = format_date(day, format="long", locale=i18n.LANGUAGES[code].babel)
     return fills
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from babel import Locale
 from babel.dates import format_date
 from PIL import Image
 
-from ..i18n import LANGUAGES, fill, translate
+from ..i18n import LANGUAGES, fill
+from ..i18n import texts as texts_in
 from . import escpos_writer, raster
 from .blocks import NBSP, Big, Block, Gap, Qr, Rule, Text, paper
 from .profile import PrinterProfile
@@ -22,16 +22,10 @@ def ticket_language(code: str | None) -> str:
     return code if code in LANGUAGES else "de"
 
 
-def labels(lang: str) -> dict[str, str]:
-    """The ticket's texts (printers/ticket_texts.py) in a language."""
-    return {key: translate(text, lang) for key, text in TEXTS.items()}
-
-
 def issued_text(moment: datetime, lang: str) -> str:
     """Date and time of issue: the language's short date ("04.03.2025", "04/03/2025",
     "2025/03/04") with the full year, and a 24-hour time as on the rest of the ticket."""
-    tag = LANGUAGES[lang].tag or LANGUAGES[lang].html_lang  # "en-GB", "ar-u-nu-latn"
-    locale = Locale.parse(tag.split("-u-")[0], sep="-")
+    locale = LANGUAGES[lang].babel
     pattern = re.sub(r"(?<!y)yy(?!y)", "y", str(locale.date_formats["short"].pattern))
     return f"{format_date(moment, pattern, locale=locale)} {moment:%H:%M}"
 
@@ -47,7 +41,7 @@ def _fill(template: str, **values: object) -> str:
 
 def ticket_blocks(ticket: TicketPrint) -> list[Block]:
     lang = ticket_language(ticket.lang)
-    texts = labels(lang)
+    texts = texts_in(TEXTS, lang)  # printers/ticket_texts.py, kept per process
     code = LANGUAGES[lang].html_lang  # for the fonts and shaping: "ja", "ar"
 
     def say(text: str, bold: bool = False) -> Text:

@@ -54,6 +54,11 @@ class Language:
     def babel_locale(self) -> str:
         return self.locale or self.code
 
+    @functools.cached_property
+    def babel(self) -> Locale:
+        """Babel's locale: plural rules, date formats."""
+        return Locale.parse((self.tag or self.code).split("-u-")[0], sep="-")
+
     @property
     def html_lang(self) -> str:
         """The lang attribute, and the language a ticket records: Leichte Sprache is German."""
@@ -180,7 +185,7 @@ def _texts(table: Table, lang: Language, spoken: bool) -> dict:
 def _plural_forms(catalogue, message: Plural, lang: Language) -> dict:
     """{"zero"?, "one", "few", …}: the catalogue's form for the first number of each of the
     language's plural categories (gettext numbers forms, Intl.PluralRules names them)."""
-    rule = Locale.parse(lang.babel_locale.split("@")[0]).plural_form
+    rule = lang.babel.plural_form
     forms: dict[str, str] = {}
     if message.zero is not None:
         forms["zero"] = catalogue.ugettext(message.zero)
@@ -201,7 +206,7 @@ def plural(forms: Mapping[str, str], n: int, code: str | None = None) -> str:
     if n == 0 and "zero" in forms:
         text = forms["zero"]
     else:
-        category = Locale.parse(LANGUAGES[code].babel_locale.split("@")[0]).plural_form(n)
+        category = LANGUAGES[code].babel.plural_form(n)
         text = forms.get(category) or forms.get("other") or next(iter(forms.values()))
     return fill(text, n=n)
 

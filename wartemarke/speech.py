@@ -15,10 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .i18n import LANGUAGES, fill, translate
+from .i18n import LANGUAGES, VISITOR_LANGUAGES, fill, translate
 
 # The languages a call can be announced in: every visitor language (Leichte Sprache is German).
-PHRASES = tuple(code for code, lang in LANGUAGES.items() if code != "de-ls")
+PHRASES = VISITOR_LANGUAGES
 
 
 class SpeechUnavailable(Exception):
