@@ -165,10 +165,16 @@ def test_open_packet_announces_short_ping_settings(srv):
 
 
 def test_silent_client_is_dropped_and_an_answering_one_is_kept(srv):
-    """A screen that stops answering Engine.IO pings is dropped after about 10 s."""
-    silent, opened = open_display(srv, timeout=15)
+    """A screen that stops answering Engine.IO pings is dropped within 10 to 15 s.
+
+    Engine.IO pings after 5 s and gives the pong 5 s; its service task then looks at each
+    socket once every pingTimeout, so the drop comes 10 s after connecting at the earliest
+    and one more pingTimeout later at the latest (plus scheduling delay on a busy machine).
+    """
+    silent, opened = open_display(srv, timeout=20)
     connected_at = time.monotonic()
-    deadline_s = (opened["pingInterval"] + opened["pingTimeout"]) / 1000  # 10 s
+    earliest_s = (opened["pingInterval"] + opened["pingTimeout"]) / 1000  # 10 s
+    latest_s = earliest_s + opened["pingTimeout"] / 1000  # 15 s
 
     alive, _ = open_display(srv, timeout=1)
     stop = threading.Event()
@@ -192,14 +198,14 @@ def test_silent_client_is_dropped_and_an_answering_one_is_kept(srv):
         answer = recv_close(silent)  # reads every message, answers none
         dropped_after = time.monotonic() - connected_at
     except websocket.WebSocketTimeoutException:
-        pytest.fail("the server did not drop the silent client within 15 s")
+        pytest.fail("the server did not drop the silent client within 20 s")
     finally:
         stop.set()
         thread.join(3)
         silent.shutdown()
     try:
         assert answer in ("close", "eof")
-        assert deadline_s - 1 < dropped_after < deadline_s + 2, dropped_after
+        assert earliest_s - 1 < dropped_after < latest_s + 3, dropped_after
         assert pongs, "the answering client saw no ping"
         # The client that answered its pings is still connected and served.
         alive.send('42/display,["snapshot"]')
