@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import signal
@@ -50,6 +51,14 @@ def free_port() -> int:
                 continue  # in use by something else on this machine
             return _PORT_BASE + offset
     raise RuntimeError("this test worker used up its ports")
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """The real (scrypt) hash, made once per password per test process: each costs 0.3 s."""
+    from wartemarke.auth import hash_password
+
+    return hash_password(password)
 
 
 def wartemarke(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):
@@ -173,7 +182,6 @@ class Server:
         tests cover ``wartemarke user add``; here it would only cost a process per account."""
         from datetime import UTC, datetime
 
-        from wartemarke.auth import hash_password
         from wartemarke.store import open_store
 
         url = self.env.get("WARTEMARKE_DATABASE") or f"sqlite:///{self.data_dir}/wartemarke.sqlite3"
@@ -181,7 +189,7 @@ class Server:
         try:
             with store.write(publish=False) as tx:
                 for name, password, role in users:
-                    tx.add_user(name, hash_password(password), role, datetime.now(UTC))
+                    tx.add_user(name, password_hash(password), role, datetime.now(UTC))
         finally:
             store.dispose()
 

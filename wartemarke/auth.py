@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Flask, current_app, jsonify
 from flask_limiter import Limiter
@@ -20,8 +20,6 @@ from .operations import Actor
 ROLES = ("clerk", "admin")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD = 6
-# Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -81,11 +79,18 @@ def validate_new_user(username: str, password: str, role: str) -> None:
         raise Invalid(f"The password needs at least {MIN_PASSWORD} characters.")
 
 
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the user does not exist, so a wrong name costs as long as a wrong
+    password. Made on first use: hashing at import would cost every process start 0.3 s."""
+    return generate_password_hash("not a password")
+
+
 def authenticate(store, username: str, password: str) -> StaffUser | None:
     with store.read() as tx:
         row = tx.user_by_name(username)
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(row.password_hash, password):
         return None
