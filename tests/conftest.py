@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,23 @@ hypothesis_settings.load_profile("wartemarke")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
+
+
+def _share_escpos_cache() -> None:
+    """Every test server starts on a fresh data dir, so python-escpos would parse its printer
+    database again in each (0.4 s of CPU, a few hundred times a run). One private cache for
+    this test process and the servers it starts, built here before any of them reads it."""
+    from wartemarke.printers.escpos_env import PICKLE_DIR_ENV
+
+    if os.environ.get(PICKLE_DIR_ENV):
+        return
+    cache = tempfile.mkdtemp(prefix="wartemarke-escpos-")  # mode 0700: it holds a pickle
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    os.environ[PICKLE_DIR_ENV] = cache
+    import escpos.capabilities  # noqa: F401 - writes the cache
+
+
+_share_escpos_cache()
 
 
 # Ports for test servers come from 20000-31999, below the kernel's ephemeral range (32768+): a

@@ -8,7 +8,8 @@ Screenshots for review go to test-output/admin-appointments*.png.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -77,7 +78,8 @@ def test_book_a_full_slot_and_cancel(admin_server, open_page, output_dir):
 
     page = open_tab(open_page, server)
     # Today (nothing booked), then the day ahead with its one booking.
-    expect(page.locator("#ap-day")).to_have_value(date.today().isoformat())
+    venue_today = datetime.now(ZoneInfo("Europe/Berlin")).date()  # not the machine's (UTC) day
+    expect(page.locator("#ap-day")).to_have_value(venue_today.isoformat())
     expect(page.locator("#ap-empty")).to_be_visible()
     show_day(page)
     expect(page.locator("#ap-form-day")).to_have_value(DAY.isoformat())
