@@ -232,13 +232,18 @@ class Server:
         return r.json()
 
 
-@pytest.fixture
-def make_server(tmp_path):
-    """Factory: ``make_server(site=..., clerks=N)`` starts a real server process."""
-    started: list[Server] = []
+class ServerFactory:
+    """``factory(site=..., clerks=N)`` starts a real server process under ``base``;
+    ``stop_all()`` stops every one it started."""
 
-    def make(site: str | None = SITE_TOML, clerks: int = 0, extra=(), data_dir=None, env=None):
-        data_dir = data_dir or tmp_path / f"data{len(started)}"
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.started: list[Server] = []
+
+    def __call__(
+        self, site: str | None = SITE_TOML, clerks: int = 0, extra=(), data_dir=None, env=None
+    ) -> Server:
+        data_dir = data_dir or self.base / f"data{len(self.started)}"
         data_dir.mkdir(parents=True, exist_ok=True)
         args = list(extra)
         if site is not None:
@@ -246,12 +251,29 @@ def make_server(tmp_path):
             args += ["--config", str(data_dir / "site.toml")]
         server = Server(data_dir, extra=args, env=env or {})
         server.add_users([(f"clerk{i}", f"secret-{i}", "clerk") for i in range(1, clerks + 1)])
-        started.append(server)
+        self.started.append(server)
         return server.start()
 
-    yield make
-    for server in started:
-        server.stop()
+    def stop_all(self) -> None:
+        for server in self.started:
+            server.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """Factory: ``make_server(site=..., clerks=N)`` starts a real server process."""
+    factory = ServerFactory(tmp_path)
+    yield factory
+    factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def make_module_server(tmp_path_factory):
+    """As make_server, for one server shared by the tests of a module: for checks that only
+    read, or that put back what they change (a server start costs 1.2 s of CPU)."""
+    factory = ServerFactory(tmp_path_factory.mktemp("module"))
+    yield factory
+    factory.stop_all()
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@
   anything not addressed to 127.0.0.1/localhost is aborted and recorded, and so are websockets
   to other hosts; at teardown the test fails if the page tried to leave the machine, threw a
   JavaScript error or broke the Content-Security-Policy.
-* ``server_pool.take(site)`` hands out a fresh, running server for a site file and starts the
-  next one in the background meanwhile, so tests do not wait for server start-ups one by one.
+* ``server_pool.take(site)`` hands out a fresh, running server for a site file and, when the
+  worker's next test is from the same module, starts the next one in the background meanwhile,
+  so tests do not wait for server start-ups one by one.
 * Without /usr/bin/chromium (or the playwright package) the browser tests are skipped with the
   reason, unless WARTEMARKE_REQUIRE_BROWSER=1 (CI), where that is a failure.
 """
@@ -40,6 +41,15 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
+
+
+# This worker's current test and the one it runs next (None: it does not know of one yet).
+_running: dict = {"item": None, "next": None}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running.update(item=item, next=nextitem)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -102,9 +112,17 @@ class ServerPool:
         if not queue:
             queue.append(self._start(site))
         server = queue.popleft().result()
-        queue.append(self._start(site))  # the next test's server starts while this one runs
+        if self._more_to_come():
+            queue.append(self._start(site))  # the next test's server starts while this one runs
         self.handed_out.append(server)
         return server
+
+    @staticmethod
+    def _more_to_come() -> bool:
+        """Whether this worker's next test is from the same module (which mostly means the
+        same site): a spare started for nothing costs a server start's CPU."""
+        current, following = _running["item"], _running["next"]
+        return following is not None and (current is None or following.path == current.path)
 
     def close(self) -> None:
         for queue in self.waiting.values():

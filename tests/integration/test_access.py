@@ -16,6 +16,7 @@ import pytest
 import requests
 import socketio
 
+from tests.conftest import site_with_counters
 from tests.integration.routes import (
     ADMIN,
     BODIES,
@@ -31,9 +32,12 @@ from tests.integration.test_flow import Listener, Phone
 from tests.integration.test_printing import wait_until
 
 
-@pytest.fixture
-def site(admin_server):
-    """The admin server (clerk1, boss) with a few tickets and a printed ticket image."""
+@pytest.fixture(scope="module")
+def site(make_module_server):
+    """One admin server (clerk1, boss) for the module, with a few tickets and a printed ticket
+    image. The tests are refused, or put back what they change."""
+    admin_server = make_module_server(site=site_with_counters(2), clerks=1)
+    admin_server.add_users([("boss", "secret-boss", "admin")])
     boss = admin_server.login("boss", "secret-boss")
     tickets = [admin_server.issue(1) for _ in range(3)]
     images = wait_until(lambda: boss.get(admin_server.url + "/api/admin/printer/tickets").json())

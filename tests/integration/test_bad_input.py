@@ -7,6 +7,8 @@ import json
 import pytest
 import requests
 
+from tests.conftest import site_with_counters
+
 BODIES = [
     b"",
     b"not json",
@@ -56,6 +58,12 @@ STAFF = [
     "release",
     "explode",
 ]
+
+
+@pytest.fixture(scope="module")
+def server(make_module_server):
+    """One server for the module: every request here is refused, or issues a ticket."""
+    return make_module_server(site=site_with_counters(2), clerks=2)
 
 
 def check(response: requests.Response) -> None:

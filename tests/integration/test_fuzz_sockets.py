@@ -19,6 +19,7 @@ import requests
 import socketio
 import websocket
 
+from tests.conftest import site_with_counters
 from tests.integration.routes import db_digest, inventory
 from tests.integration.test_flow import Listener, Phone
 
@@ -145,6 +146,13 @@ def test_every_event_is_known():
     """A new namespace or event shows up here: add it above, fuzz it, decide who may use it."""
     assert set(inventory().events) == EVENTS
     assert {ns for ns, _ in inventory().events} == set(NAMESPACES)
+
+
+@pytest.fixture(scope="module")
+def server(make_module_server):
+    """One server for the module: nothing sent here may change it, and each check of the
+    server's health adds only its own ticket and call."""
+    return make_module_server(site=site_with_counters(2), clerks=2)
 
 
 @pytest.fixture

@@ -24,6 +24,12 @@ import websocket
 BOUND = 0.025  # seconds: generous for a LAN request, but below the 40 ms of delayed ACKs
 
 
+def held_back(times: list[float]) -> bool:
+    """A response held back by Nagle and delayed ACKs costs 40 ms every time; a busy machine
+    (the rest of the suite runs alongside) slows only some. So the fastest quarter counts."""
+    return statistics.quantiles(times, n=4)[0] >= BOUND
+
+
 @pytest.fixture
 def srv(make_server):
     return make_server()
@@ -72,7 +78,7 @@ def test_kept_alive_requests_are_not_held_back(srv):
         response.content  # noqa: B018 - the whole body
         times.append(time.perf_counter() - start)
         assert response.status_code == 200
-    assert statistics.median(times) < BOUND, [round(t * 1000, 1) for t in times]
+    assert not held_back(times), [round(t * 1000, 1) for t in times]
 
 
 def read_response(sock: socket.socket, buffer: bytearray) -> bytes:
@@ -111,7 +117,7 @@ def test_second_response_on_one_connection_is_not_held_back(srv):
             second = read_response(sock, buffer)
             times.append(time.perf_counter() - start)
             assert json.loads(second) == json.loads(first)
-    assert statistics.median(times) < BOUND, [round(t * 1000, 1) for t in times]
+    assert not held_back(times), [round(t * 1000, 1) for t in times]
 
 
 # --- websocket close -----------------------------------------------------------------------
