@@ -95,13 +95,14 @@ def test_a_kiosk_issuing_faster_than_a_person_is_slowed_down(make_server):
     url = server.url + "/api/tickets"
     started = time.monotonic()
     codes = [kiosk.post(url, json={"service": 1}).status_code for _ in range(2)]
-    assert codes == [201, 201] and time.monotonic() - started < 1.0
+    # Bounds with room for a busy machine: a held-back ticket would take 4 s.
+    assert codes == [201, 201] and time.monotonic() - started < 3.0
     refused = kiosk.post(url, json={"service": 1})  # would need ~4 s: refused at once
     assert refused.status_code == 429 and refused.json()["retry_after"] >= 3
     time.sleep(1.5)
     held = time.monotonic()
     assert kiosk.post(url, json={"service": 1}).status_code == 201  # held back ~2.5 s
-    assert 1.5 <= time.monotonic() - held < 3.5
+    assert 1.5 <= time.monotonic() - held < 5.0
     assert kiosk.post(url, json={"service": 1}).status_code == 429
     # Another kiosk, and integrations without a device id, are not affected.
     other = requests.post(url, json={"service": 1}, headers={"X-Wartemarke-Device": "kiosk-2nd-0"})
