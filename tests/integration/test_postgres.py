@@ -17,9 +17,11 @@ def test_flow_and_concurrent_clerks_on_two_processes(make_server, postgres_url):
     second.data_dir.mkdir()
     second.start()
     try:
-        issued = issue_many(first.url, 100) + issue_many(second.url, 100)
+        # 100 tickets: six clerks still race for each one (about 17 calls each), and every
+        # call is a dozen round trips to PostgreSQL from a machine busy with the whole suite.
+        issued = issue_many(first.url, 50) + issue_many(second.url, 50)
         numbers = [t["number"] for t in issued]
-        assert len(set(numbers)) == 200
+        assert len(set(numbers)) == 100
         clerks = [
             (srv.login(f"clerk{i}", f"secret-{i}"), srv.url, i)
             for i, srv in zip(range(1, 7), [first, second] * 3, strict=True)
@@ -29,7 +31,7 @@ def test_flow_and_concurrent_clerks_on_two_processes(make_server, postgres_url):
         assert sorted(calls) == sorted(numbers)
         state = requests.get(second.url + "/api/state").json()
         assert all(s["waiting"] == 0 for s in state["services"])
-        assert state["calls"] and state["seq"] > 400
+        assert state["calls"] and state["seq"] > 2 * len(numbers)  # issued and called, each
     finally:
         second.stop()
 
