@@ -142,6 +142,14 @@ def server_pool(tmp_path_factory):
     pool.close()
 
 
+@pytest.fixture
+def kiosk_server(server_pool, request):
+    """A fresh server from the pool for the test module's ``SITE``, stopped after the test."""
+    server = server_pool.take(request.module.SITE)
+    yield server
+    server.stop()
+
+
 @dataclass
 class Guard:
     """What the pages of one test did that they must not do."""

@@ -19,11 +19,6 @@ from tests.conftest import site_with_counters
 SITE = site_with_counters(2)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_servers(server_pool):
-    server_pool.warm(SITE)
-
-
 @pytest.fixture
 def admin_server(server_pool):
     server = server_pool.take(SITE)

@@ -34,11 +34,6 @@ DE = DAY.strftime("%d.%m.%Y")
 CODE = re.compile(r"^[2-9A-HJKMNP-Z]{6}$")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_servers(server_pool):
-    server_pool.warm(SITE)
-
-
 @pytest.fixture
 def admin_server(server_pool):
     server = server_pool.take(SITE)

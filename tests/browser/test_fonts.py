@@ -8,8 +8,6 @@ test asks it for the Japanese texts. Screenshot for review: test-output/kiosk-ja
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import PORTRAIT
 
 SITE = """
@@ -31,13 +29,6 @@ services = [1]
 """
 READY = "#services .k-service"
 WEB_FONT = "Noto Sans JP Wartemarke"  # the subset's own name, as Chromium reports it
-
-
-@pytest.fixture
-def kiosk_server(server_pool):
-    server = server_pool.take(SITE)
-    yield server
-    server.stop()
 
 
 def fonts_drawing(page, selector: str) -> dict[str, int]:

@@ -118,13 +118,6 @@ def warm_servers(server_pool):
     server_pool.warm(ASK_DISTRICT)
 
 
-@pytest.fixture
-def kiosk_server(server_pool):
-    server = server_pool.take(SITE)
-    yield server
-    server.stop()
-
-
 # --- the main path --------------------------------------------------------------------------
 
 

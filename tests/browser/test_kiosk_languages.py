@@ -41,18 +41,6 @@ needs_espeak = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_servers(server_pool):
-    server_pool.warm(SITE)
-
-
-@pytest.fixture
-def kiosk_server(server_pool):
-    server = server_pool.take(SITE)
-    yield server
-    server.stop()
-
-
 def tile(page, code: str):
     return page.locator(f".k-lang-button[data-lang='{code}']")
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.checks import colours_meet_wcag_aa
 from tests.browser.conftest import LANDSCAPE, PORTRAIT
-from tests.browser.test_kiosk import NUMBER, READY, SITE, card, kiosk
+from tests.browser.test_kiosk import NUMBER, READY, SITE, card, kiosk  # noqa: F401 - SITE: kiosk_server's
 from wartemarke.i18n import KIOSK_LANGUAGES, LANGUAGES, texts
 from wartemarke.kiosk.texts import TEXTS
 
@@ -23,18 +23,6 @@ HTML = "html"
 CONTRAST = "#mode-contrast"
 LARGE = "#mode-large"
 LEICHT = ".k-lang-button[data-lang=de-ls]"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def warm_servers(server_pool):
-    server_pool.warm(SITE)
-
-
-@pytest.fixture
-def kiosk_server(server_pool):
-    server = server_pool.take(SITE)
-    yield server
-    server.stop()
 
 
 def meets_aaa(page) -> None:
