@@ -31,7 +31,7 @@ OUTPUT = ROOT / "test-output"
 
 def _share_escpos_cache() -> None:
     """Every test server starts on a fresh data dir, so python-escpos would parse its printer
-    database again in each (0.4 s of CPU, a few hundred times a run). One private cache for
+    database again in each (0.2 s of CPU, a few hundred times a run). One private cache for
     this test process and the servers it starts, built here before any of them reads it."""
     from wartemarke.printers.escpos_env import PICKLE_DIR_ENV
 
@@ -75,7 +75,7 @@ def free_port() -> int:
 
 @functools.cache
 def password_hash(password: str) -> str:
-    """The real (scrypt) hash, made once per password per test process: each costs 0.3 s."""
+    """The real (scrypt) hash, made once per password per test process: each costs 0.1 s."""
     from wartemarke.auth import hash_password
 
     return hash_password(password)

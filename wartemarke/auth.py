@@ -82,7 +82,7 @@ def validate_new_user(username: str, password: str, role: str) -> None:
 @cache
 def _dummy_hash() -> str:
     """Checked against when the user does not exist, so a wrong name costs as long as a wrong
-    password. Made on first use: hashing at import would cost every process start 0.3 s."""
+    password. Made on first use: hashing at import would cost every process start 0.1 s."""
     return generate_password_hash("not a password")
 
 
